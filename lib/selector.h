@@ -26,8 +26,9 @@
  * Callers that treat an absent field as "all nodes" (IPPool.nodeSelector
  * defaults to all()) apply that default before calling selector_parse().
  *
- * Input is bounded: nesting deeper than SELECTOR_MAX_DEPTH is rejected so a
- * hostile string cannot exhaust the stack. */
+ * Input is bounded: nesting deeper than SELECTOR_MAX_DEPTH or more than
+ * SELECTOR_MAX_NODES terms and operators is rejected, so a hostile string
+ * cannot exhaust the stack while parsing, matching or freeing. */
 #ifndef TWILL_SELECTOR_H
 #define TWILL_SELECTOR_H
 
@@ -36,6 +37,7 @@
 #include "labels.h"
 
 #define SELECTOR_MAX_DEPTH 64
+#define SELECTOR_MAX_NODES 4096
 
 struct selector;
 
