@@ -205,7 +205,8 @@ class Watch:
         while not self._closed:
             try:
                 line = self._resp.readline()
-            except (OSError, ValueError, http.client.HTTPException):
+            except (OSError, ValueError, AttributeError, http.client.HTTPException):
+                # AttributeError: http.client racing with close() from the serving thread.
                 return
             if not line:
                 return

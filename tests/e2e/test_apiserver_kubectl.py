@@ -1,0 +1,195 @@
+"""Acceptance: real kubectl 1.31 against the test API server with twill's CRD manifests."""
+
+import json
+import os
+import queue
+import threading
+import time
+
+import pytest
+
+POOL = """apiVersion: twill.dev/v1
+kind: IPPool
+metadata:
+  name: {name}
+  labels: {{tier: {tier}}}
+spec:
+  cidr: {cidr}
+{extra}"""
+
+
+def _pool(name, cidr, tier="a", extra=""):
+    return POOL.format(name=name, cidr=cidr, tier=tier, extra=extra)
+
+
+def _quiet(cp):
+    """kubectl must not print warnings (unknown fields, openapi fallbacks, discovery...)."""
+    assert cp.stderr.strip() == "", cp.stderr
+    return cp
+
+
+@pytest.fixture(scope="module")
+def crds(apiserver):
+    files = apiserver.apply_crds()
+    assert files
+    return files
+
+
+def test_crds_are_served_and_established(apiserver, crds):
+    out = json.loads(_quiet(apiserver.kubectl("get", "crd", "ippools.twill.dev", "-o", "json")).stdout)
+    conds = {c["type"]: c["status"] for c in out["status"]["conditions"]}
+    assert conds["Established"] == "True" and conds["NamesAccepted"] == "True"
+    res = _quiet(apiserver.kubectl("api-resources", "--api-group=twill.dev", "-o", "name")).stdout
+    assert "ippools.twill.dev" in res.split()
+    _quiet(apiserver.kubectl("wait", "--for=condition=Established", "crd/ippools.twill.dev",
+                             "--timeout=10s"))
+
+
+def test_apply_get_defaults_and_reapply(apiserver, crds):
+    cp = _quiet(apiserver.kubectl("apply", "-f", "-", input=_pool("pool-a", "10.10.0.0/16",
+                                  extra="  blockSize: 26\n")))
+    assert "ippool.twill.dev/pool-a created" in cp.stdout
+    obj = json.loads(_quiet(apiserver.kubectl("get", "ippool", "pool-a", "-o", "json")).stdout)
+    spec = obj["spec"]
+    assert spec["blockSize"] == 26 and spec["cidr"] == "10.10.0.0/16"
+    # Defaults from the CRD schema are applied on write.
+    assert spec["ipipMode"] == "Never" and spec["vxlanMode"] == "Never"
+    assert spec["natOutgoing"] is False and spec["nodeSelector"] == "all()"
+    # Re-applying a changed manifest goes through GET + PATCH with the last-applied annotation.
+    cp = _quiet(apiserver.kubectl("apply", "-f", "-", input=_pool(
+        "pool-a", "10.10.0.0/16", extra="  blockSize: 27\n  natOutgoing: true\n")))
+    assert "configured" in cp.stdout
+    obj = json.loads(apiserver.kubectl("get", "ippool", "pool-a", "-o", "json").stdout)
+    assert obj["spec"]["blockSize"] == 27 and obj["spec"]["natOutgoing"] is True
+    assert obj["metadata"]["generation"] == 2
+    cp = _quiet(apiserver.kubectl("apply", "-f", "-", input=_pool(
+        "pool-a", "10.10.0.0/16", extra="  blockSize: 27\n  natOutgoing: true\n")))
+    assert "unchanged" in cp.stdout
+    table = _quiet(apiserver.kubectl("get", "ippools")).stdout
+    header = table.splitlines()[0].split()
+    assert header[:3] == ["NAME", "CIDR", "BLOCKSIZE"]
+    assert any(line.split()[:3] == ["pool-a", "10.10.0.0/16", "27"] for line in table.splitlines())
+
+
+def test_label_selector(apiserver, crds):
+    _quiet(apiserver.kubectl("apply", "-f", "-", input=_pool("sel-1", "10.21.0.0/16", "gold")))
+    _quiet(apiserver.kubectl("apply", "-f", "-", input=_pool("sel-2", "10.22.0.0/16", "silver")))
+    _quiet(apiserver.kubectl("apply", "-f", "-", input=_pool("sel-3", "10.23.0.0/16", "gold")))
+    cp = _quiet(apiserver.kubectl("get", "ippools", "-l", "tier=gold", "-o", "name"))
+    assert sorted(cp.stdout.split()) == ["ippool.twill.dev/sel-1", "ippool.twill.dev/sel-3"]
+    cp = _quiet(apiserver.kubectl("get", "ippools", "-l", "tier in (silver)", "-o",
+                                  "jsonpath={.items[*].metadata.name}"))
+    assert cp.stdout.split() == ["sel-2"]
+    cp = _quiet(apiserver.kubectl("get", "ippools", "-l", "tier=none", "-o", "name"))
+    assert cp.stdout.strip() == ""
+
+
+def test_patch_merge_and_delete(apiserver, crds):
+    _quiet(apiserver.kubectl("apply", "-f", "-", input=_pool("patched", "10.30.0.0/16")))
+    cp = _quiet(apiserver.kubectl("patch", "ippool", "patched", "--type=merge",
+                                  "-p", '{"spec":{"disabled":true}}'))
+    assert "patched" in cp.stdout
+    obj = json.loads(apiserver.kubectl("get", "ippool", "patched", "-o", "json").stdout)
+    assert obj["spec"]["disabled"] is True and obj["spec"]["cidr"] == "10.30.0.0/16"
+    cp = apiserver.kubectl("patch", "ippool", "patched", "--type=merge",
+                           "-p", '{"spec":{"vxlanMode":"Sometimes"}}', check=False)
+    assert cp.returncode != 0 and "spec.vxlanMode" in cp.stderr
+    _quiet(apiserver.kubectl("delete", "ippool", "patched"))
+    cp = apiserver.kubectl("get", "ippool", "patched", check=False)
+    assert cp.returncode != 0 and 'ippools.twill.dev "patched" not found' in cp.stderr
+
+
+@pytest.mark.parametrize("extra,field,words", [
+    ("  ipipMode: Sometimes\n", "spec.ipipMode",
+     ['Unsupported value: "Sometimes"', '"Never", "Always", "CrossSubnet"']),
+    ("  blockSize: 200\n", "spec.blockSize", ["less than or equal to 128"]),
+    ("  blockSize: big\n", "spec.blockSize", ["must be of type integer"]),
+])
+def test_schema_violation_is_rejected_naming_the_field(apiserver, crds, extra, field, words):
+    cp = apiserver.kubectl("apply", "-f", "-", input=_pool("bad", "10.40.0.0/16", extra=extra),
+                           check=False)
+    assert cp.returncode != 0
+    assert 'The IPPool "bad" is invalid' in cp.stderr and field in cp.stderr, cp.stderr
+    for w in words:
+        assert w in cp.stderr
+    assert apiserver.kubectl("get", "ippool", "bad", check=False).returncode != 0
+
+
+def test_missing_required_and_unknown_field(apiserver, crds):
+    cp = apiserver.kubectl("apply", "-f", "-", check=False, input=(
+        "apiVersion: twill.dev/v1\nkind: IPPool\nmetadata: {name: nocidr}\nspec: {blockSize: 26}\n"))
+    assert cp.returncode != 0 and "spec.cidr: Required value" in cp.stderr
+    cp = apiserver.kubectl("apply", "-f", "-", check=False,
+                           input=_pool("unknown", "10.50.0.0/16", extra="  bogus: 1\n"))
+    assert cp.returncode != 0 and 'unknown field "spec.bogus"' in cp.stderr
+
+
+def _reader(stream, q):
+    for line in stream:
+        q.put(line)
+    q.put(None)
+
+
+def test_watch_sees_added_modified_deleted(apiserver, crds):
+    proc = apiserver.kubectl_popen("get", "ippools", "--watch", "-o", "json",
+                                   "--output-watch-events")
+    q = queue.Queue()
+    t = threading.Thread(target=_reader, args=(proc.stdout, q), daemon=True)
+    t.start()
+    try:
+        time.sleep(1.0)  # let kubectl list and start watching before the changes
+        _quiet(apiserver.kubectl("apply", "-f", "-", input=_pool("watched", "10.60.0.0/16")))
+        _quiet(apiserver.kubectl("patch", "ippool", "watched", "--type=merge",
+                                 "-p", '{"spec":{"natOutgoing":true}}'))
+        _quiet(apiserver.kubectl("delete", "ippool", "watched"))
+        events, buf, deadline = [], "", time.monotonic() + 30
+        decoder = json.JSONDecoder()
+        while time.monotonic() < deadline and not any(e[0] == "DELETED" for e in events):
+            try:
+                line = q.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            buf += line
+            # -o json prints pretty multi-line documents: decode whole ones as they complete.
+            while buf.strip():
+                try:
+                    ev, end = decoder.raw_decode(buf.lstrip())
+                except ValueError:
+                    break
+                buf = buf.lstrip()[end:]
+                if ev["object"]["metadata"]["name"] == "watched":
+                    events.append((ev["type"], ev["object"]["spec"].get("natOutgoing")))
+        assert [e[0] for e in events] == ["ADDED", "MODIFIED", "DELETED"], events
+        assert events[1][1] is True
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except Exception:
+            proc.kill()
+            proc.wait()
+        stderr = proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert stderr.strip() == "", stderr
+
+
+def test_builtin_apply_uses_strategic_merge(apiserver):
+    cm = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: smp, namespace: default}\n"
+          "data: {a: '1', b: '2'}\n")
+    _quiet(apiserver.kubectl("apply", "-f", "-", input=cm))
+    _quiet(apiserver.kubectl("apply", "-f", "-", input=cm.replace("b: '2'", "c: '3'")))
+    out = json.loads(apiserver.kubectl("get", "cm", "smp", "-o", "json").stdout)
+    assert out["data"] == {"a": "1", "c": "3"}
+
+
+def test_request_log_records_kubectl_verbs(apiserver, crds):
+    with open(apiserver.request_log) as f:
+        recs = [json.loads(line) for line in f]
+    verbs = {(r["verb"], r["resource"]) for r in recs if r["resource"] == "ippools"}
+    assert {("create", "ippools"), ("patch", "ippools"), ("delete", "ippools"),
+            ("watch", "ippools"), ("list", "ippools"), ("get", "ippools")} <= verbs
+    assert all(r["user"] == "admin" for r in recs if r["resource"] == "ippools")
+    assert os.path.getsize(apiserver.request_log) > 0
