@@ -112,7 +112,7 @@ def field_value(obj, path):
     cur = obj
     for p in path.split("."):
         if not isinstance(cur, dict):
-            return None
+            return ""  # kube compares absent fields as the empty string
         cur = cur.get(p)
     if cur is None:
         return ""
