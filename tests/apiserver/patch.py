@@ -1,9 +1,11 @@
-"""JSON merge patch (RFC 7386) and JSON patch (RFC 6902), pure functions.
+"""JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch, pure.
 
-Contract: merge_patch(target, patch) and json_patch(target, ops) return a new document and
-never mutate their inputs; json_patch raises PatchError (-> 400/422 upstream) on a bad
-operation, path or failed `test`. Strategic merge patch is served as a merge patch: twill and
-kubectl's last-applied flow only need map merging, and list replacement is the safe fallback.
+Contract: merge_patch(target, patch), json_patch(target, ops) and
+strategic_merge_patch(target, patch) return a new document and never mutate their inputs;
+they raise PatchError (-> 422 upstream) on a bad operation, path or failed `test`.
+The strategic merge patch knows the merge keys of the built-in lists kubectl and helm patch
+(containers by name, container ports by containerPort, ...) from a table keyed by field name
+instead of Go struct tags; lists not in the table are replaced, as kube does for atomic lists.
 """
 
 import copy
@@ -140,3 +142,111 @@ def json_patch(target, ops):
         else:
             raise PatchError("unknown JSON patch operation %r" % kind)
     return doc
+
+
+# Field name -> merge key of the built-in lists with patchStrategy=merge. "ports" depends on
+# the element: container ports merge on containerPort, service ports on port.
+SMP_MERGE_KEYS = {
+    "containers": "name", "initContainers": "name", "ephemeralContainers": "name",
+    "env": "name", "volumes": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath",
+    "imagePullSecrets": "name", "hostAliases": "ip", "conditions": "type",
+    "ownerReferences": "uid", "topologySpreadConstraints": "topologyKey",
+    "resourceClaims": "name", "ports": None,
+}
+SMP_PRIMITIVE_SETS = {"finalizers"}
+
+
+def _merge_key(field, items):
+    if field not in SMP_MERGE_KEYS:
+        return None
+    key = SMP_MERGE_KEYS[field]
+    if key is None:  # ports
+        sample = next((i for i in items if isinstance(i, dict)), {})
+        key = "containerPort" if "containerPort" in sample else "port"
+    return key
+
+
+def strategic_merge_patch(target, patch):
+    if not isinstance(patch, dict):
+        raise PatchError("a strategic merge patch must be a JSON object")
+    return _smp_map(target if isinstance(target, dict) else {}, patch)
+
+
+def _smp_map(target, patch):
+    directive = patch.get("$patch")
+    if directive == "delete":
+        return None
+    if directive == "replace":
+        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+    result = copy.deepcopy(target)
+    retain = patch.get("$retainKeys")
+    orders = {}
+    for k, v in patch.items():
+        if k in ("$patch", "$retainKeys"):
+            continue
+        if k.startswith("$setElementOrder/"):
+            orders[k.split("/", 1)[1]] = v
+            continue
+        if k.startswith("$deleteFromPrimitiveList/"):
+            field = k.split("/", 1)[1]
+            if isinstance(result.get(field), list) and isinstance(v, list):
+                result[field] = [x for x in result[field] if x not in v]
+            continue
+        if k.startswith("$"):
+            continue
+        if v is None:
+            result.pop(k, None)
+        elif isinstance(v, dict):
+            merged = _smp_map(result.get(k) if isinstance(result.get(k), dict) else {}, v)
+            if merged is None:
+                result.pop(k, None)
+            else:
+                result[k] = merged
+        elif isinstance(v, list):
+            result[k] = _smp_list(k, result.get(k) if isinstance(result.get(k), list) else [], v)
+        else:
+            result[k] = copy.deepcopy(v)
+    for field, order in orders.items():
+        if isinstance(result.get(field), list) and isinstance(order, list):
+            result[field] = _apply_order(field, result[field], order)
+    if isinstance(retain, list):
+        result = {k: v for k, v in result.items() if k in retain}
+    return result
+
+
+def _smp_list(field, target, patch):
+    if field in SMP_PRIMITIVE_SETS:
+        out = list(target)
+        for x in patch:
+            if x not in out:
+                out.append(copy.deepcopy(x))
+        return out
+    key = _merge_key(field, target + patch)
+    if key is None or not all(isinstance(i, dict) for i in patch):
+        if any(isinstance(i, dict) and i.get("$patch") == "replace" for i in patch):
+            return [copy.deepcopy(i) for i in patch if not (isinstance(i, dict) and "$patch" in i)]
+        return copy.deepcopy(patch)
+    if any(i.get("$patch") == "replace" for i in patch):
+        return [copy.deepcopy(i) for i in patch if "$patch" not in i]
+    out = copy.deepcopy(target)
+    for item in patch:
+        kv = item.get(key)
+        idx = next((n for n, t in enumerate(out) if isinstance(t, dict) and t.get(key) == kv), None)
+        if item.get("$patch") == "delete":
+            if idx is not None:
+                out.pop(idx)
+            continue
+        if idx is None:
+            out.append(_smp_map({}, item))
+        else:
+            out[idx] = _smp_map(out[idx], item)
+    return out
+
+
+def _apply_order(field, items, order):
+    key = _merge_key(field, items)
+    if key is None:
+        pos = {repr(v): n for n, v in enumerate(order)}
+        return sorted(items, key=lambda x: pos.get(repr(x), len(order)))
+    pos = {o.get(key): n for n, o in enumerate(order) if isinstance(o, dict)}
+    return sorted(items, key=lambda x: pos.get(x.get(key) if isinstance(x, dict) else None, len(order)))

@@ -398,10 +398,15 @@ class Registry:
 
     def patch(self, rt, ns, name, ptype, body, dry_run=False, validation="Strict",
               subresource=None):
+        if ptype == "application/strategic-merge-patch+json" and rt.schema is not None:
+            raise errors.ApiError(415, "strategic merge patch is not supported for custom "
+                                  "resources; use a merge patch", "UnsupportedMediaType")
         def make_new(old):
             try:
                 if ptype == "application/json-patch+json":
                     new = patchlib.json_patch(old, body)
+                elif ptype == "application/strategic-merge-patch+json":
+                    new = patchlib.strategic_merge_patch(old, body)
                 else:
                     new = patchlib.merge_patch(old, body)
             except patchlib.PatchError as e:

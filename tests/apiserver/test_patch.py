@@ -50,3 +50,39 @@ def test_json_patch_operations():
 def test_json_patch_errors(ops):
     with pytest.raises(PatchError):
         json_patch({"a": 1, "l": [0]}, ops)
+
+
+def test_strategic_merge_patch_merges_lists_by_key():
+    from tests.apiserver.patch import strategic_merge_patch as smp
+    ds = {"spec": {"template": {"spec": {
+        "containers": [{"name": "a", "image": "a:1", "env": [{"name": "X", "value": "1"}],
+                        "ports": [{"containerPort": 80}, {"containerPort": 443}]},
+                       {"name": "b", "image": "b:1"}],
+        "tolerations": [{"key": "t1"}]}}},
+        "metadata": {"finalizers": ["f1"], "labels": {"l": "1"}}}
+    patch = {"spec": {"template": {"spec": {
+        "$setElementOrder/containers": [{"name": "b"}, {"name": "a"}, {"name": "c"}],
+        "containers": [{"name": "a", "image": "a:2", "env": [{"name": "Y", "value": "2"}],
+                        "ports": [{"containerPort": 443, "$patch": "delete"}]},
+                       {"name": "c", "image": "c:1"}],
+        "tolerations": [{"key": "t2"}]}}},
+        "metadata": {"finalizers": ["f2"], "labels": {"l": None, "m": "2"}}}
+    out = smp(ds, patch)
+    cs = out["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in cs] == ["b", "a", "c"]
+    a = cs[1]
+    assert a["image"] == "a:2" and [e["name"] for e in a["env"]] == ["X", "Y"]
+    assert a["ports"] == [{"containerPort": 80}]
+    assert out["spec"]["template"]["spec"]["tolerations"] == [{"key": "t2"}]  # atomic list
+    assert out["metadata"] == {"finalizers": ["f1", "f2"], "labels": {"m": "2"}}
+    assert ds["spec"]["template"]["spec"]["containers"][0]["image"] == "a:1"  # not mutated
+
+
+def test_strategic_merge_patch_directives():
+    from tests.apiserver.patch import strategic_merge_patch as smp
+    t = {"a": {"x": 1, "y": 2}, "b": {"z": 1}, "l": [1, 2, 3], "keep": 1, "drop": 2}
+    out = smp(t, {"a": {"$patch": "replace", "x": 9}, "b": {"$patch": "delete"},
+                  "$deleteFromPrimitiveList/l": [2], "$retainKeys": ["a", "l", "keep"]})
+    assert out == {"a": {"x": 9}, "l": [1, 3], "keep": 1}
+    with pytest.raises(PatchError):
+        smp(t, [1])

@@ -183,6 +183,26 @@ def test_builtin_apply_uses_strategic_merge(apiserver):
     _quiet(apiserver.kubectl("apply", "-f", "-", input=cm.replace("b: '2'", "c: '3'")))
     out = json.loads(apiserver.kubectl("get", "cm", "smp", "-o", "json").stdout)
     assert out["data"] == {"a": "1", "c": "3"}
+    ds = """apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: node}}
+  template:
+    metadata: {labels: {app: node}}
+    spec:
+      containers:
+      - {name: felix, image: "twill:1", env: [{name: A, value: "1"}]}
+      - {name: confgen, image: "twill:1"}
+"""
+    _quiet(apiserver.kubectl("apply", "-f", "-", input=ds))
+    ds2 = ds.replace('{name: felix, image: "twill:1", env: [{name: A, value: "1"}]}',
+                     '{name: felix, image: "twill:2", env: [{name: A, value: "1"}, {name: B, value: "2"}]}')
+    assert "configured" in _quiet(apiserver.kubectl("apply", "-f", "-", input=ds2)).stdout
+    out = json.loads(apiserver.kubectl("get", "ds", "-n", "kube-system", "node", "-o", "json").stdout)
+    cs = out["spec"]["template"]["spec"]["containers"]
+    assert [(c["name"], c["image"]) for c in cs] == [("felix", "twill:2"), ("confgen", "twill:1")]
+    assert [e["name"] for e in cs[0]["env"]] == ["A", "B"]
 
 
 def test_request_log_records_kubectl_verbs(apiserver, crds):
