@@ -35,6 +35,7 @@ const char *json_path_join(const struct json_cursor *c, const char *key,
 	return buf;
 }
 
+__attribute__((format(printf, 4, 0)))
 static void json_reportv(const struct json_cursor *c, const char *key,
 			 bool warning, const char *fmt, va_list ap)
 {

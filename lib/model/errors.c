@@ -36,6 +36,7 @@ void model_errors_set_object(struct model_errors *errs, const char *kind,
 		errs->oom = true;
 }
 
+__attribute__((format(printf, 4, 0)))
 static void errors_addv(struct model_errors *errs, bool warning,
 			const char *path, const char *fmt, va_list ap)
 {
