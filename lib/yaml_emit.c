@@ -60,7 +60,7 @@ static int yj_emit_scalar(yaml_emitter_t *em, const char *text, size_t len, bool
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)len,
 					  style == YAML_PLAIN_SCALAR_STYLE || style == YAML_ANY_SCALAR_STYLE,
 					  1, style))
-		return -ENOMEM;
+		return -EINVAL;	/* libyaml refuses text that is not UTF-8 here */
 	return yaml_emitter_emit(em, &ev) ? 0 : -EINVAL;
 }
 

@@ -8,10 +8,12 @@
  * - quoted scalars (and "|"/">" block scalars) are always strings; plain
  *   scalars are resolved with the YAML 1.2 core schema: null, ~ and empty
  *   -> null; true/True/TRUE/false/False/FALSE -> boolean; decimal, 0o octal
- *   and 0x hex integers that fit in int64 -> int; decimals, exponents,
- *   .inf/-.inf/.nan -> double; everything else (yes, no, on, off, 0755 style
- *   strings too) -> string. Explicit tags !!str, !!int, !!bool, !!null,
- *   !!float are honoured; other tags are ignored;
+ *   and 0x hex integers -> int (a double when beyond int64); decimals,
+ *   exponents, .inf/-.inf/.nan -> double; everything else -> string. As in
+ *   YAML 1.2 (and unlike kubectl's YAML 1.1 reader) yes/no/on/off stay
+ *   strings and 0755 is decimal 755. Explicit tags !!str, !!int, !!bool,
+ *   !!null, !!float are honoured (a mismatch like "!!int abc" is an error);
+ *   the non-specific tag "!" forces a string; other tags are ignored;
  * - anchors and aliases are supported (an alias is a deep copy);
  *   "<<" merge keys are NOT supported and are kept as an ordinary key;
  * - documents that are empty (a bare "---" or only comments) are skipped.
@@ -21,10 +23,12 @@
  * Errors are -EINVAL with "line L column C: what" (1-based) in err, or
  * -ENOMEM.
  *
- * Emitting writes kubectl-like block YAML: 2-space indentation, sequences of
- * a mapping indented under their key, keys in object order, strings quoted
- * whenever the plain form would read back as something else (or is not
- * representable plainly), so yaml_json_parse_one(yaml_json_emit(x)) == x. */
+ * Emitting (yaml_emit.c) writes kubectl-like block YAML: 2-space indentation,
+ * sequences flush with their key ("key:\n- a"), keys in object order, {} and
+ * [] for empty collections, no line folding, strings double-quoted whenever
+ * the plain form would read back as something else here or under YAML 1.1
+ * ("true", "42", "", "yes", "0755"), so yaml_json_parse_one(yaml_json_emit(x))
+ * equals x. */
 #ifndef TWILL_YAML_JSON_H
 #define TWILL_YAML_JSON_H
 
@@ -47,8 +51,9 @@ int yaml_json_parse_one(const char *text, size_t len, json_object **out, char *e
 void yaml_json_free_docs(json_object **docs, size_t count);
 
 /* YAML text of obj (a single document, no "---" header), NUL-terminated and
- * malloc'd into *out. 0 or -ENOMEM / -EINVAL (unrepresentable value). A NULL
- * obj is JSON null and emits "null\n". */
+ * malloc'd into *out. 0, -ENOMEM, or -EINVAL for what YAML text cannot carry
+ * back (a string with an embedded NUL, invalid UTF-8, nesting deeper than
+ * YAML_JSON_MAX_DEPTH). A NULL obj is JSON null. */
 int yaml_json_emit(json_object *obj, char **out);
 
 #endif

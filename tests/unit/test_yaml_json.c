@@ -396,6 +396,24 @@ static void test_emit_scalar_roots_and_errors(void **state)
 	(void)state;
 	assert_int_equal(yaml_json_emit(nul, &yaml), -EINVAL);
 	assert_null(yaml);
+	{
+		json_object *bad_utf8 = json_object_new_string("\xff\xfe"), *deep, *inner;
+		int i;
+
+		assert_int_equal(yaml_json_emit(bad_utf8, &yaml), -EINVAL);
+		assert_null(yaml);
+		json_object_put(bad_utf8);
+		deep = json_object_new_array();
+		for (i = 0, inner = deep; i < YAML_JSON_MAX_DEPTH + 5; i++) {
+			json_object *next = json_object_new_array();
+
+			json_object_array_add(inner, next);
+			inner = next;
+		}
+		assert_int_equal(yaml_json_emit(deep, &yaml), -EINVAL);
+		assert_null(yaml);
+		json_object_put(deep);
+	}
 	assert_int_equal(yaml_json_emit(NULL, &yaml), 0);
 	assert_non_null(strstr(yaml, "null"));
 	free(yaml);
