@@ -259,9 +259,9 @@ static int informer_list_once(struct informer *inf)
 	}
 	pthread_mutex_unlock(&inf->lock);
 	informer_signal(inf);
-	json_object_put(list);
 	log_info("event=informer_listed resource=%s resourceVersion=%s",
 		 inf->resource.plural, rv ? rv : "");
+	json_object_put(list); /* rv points into it */
 	return rc;
 }
 
