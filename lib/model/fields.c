@@ -10,6 +10,13 @@
 
 #include "selector.h"
 
+/* A string's text, or the type name of anything else (never NULL). */
+static const char *json_value_text(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+							: json_type_label(v);
+}
+
 int model_parse_envelope(json_object *obj, const char *api_version,
 			 const char *kind, struct object_meta *meta,
 			 struct model_errors *errs, const char *spec_key,
@@ -29,14 +36,14 @@ int model_parse_envelope(json_object *obj, const char *api_version,
 	    (!json_object_is_type(v, json_type_string) ||
 	     strcmp(json_object_get_string(v), kind) != 0)) {
 		model_errors_add(errs, "kind", "must be %s, got %.64s", kind,
-				 json_object_get_string(v));
+				 json_value_text(v));
 		return -EINVAL;
 	}
 	if (json_object_object_get_ex(obj, "apiVersion", &v) &&
 	    (!json_object_is_type(v, json_type_string) ||
 	     strcmp(json_object_get_string(v), api_version) != 0)) {
 		model_errors_add(errs, "apiVersion", "must be %s for kind %s, got %.64s",
-				 api_version, kind, json_object_get_string(v));
+				 api_version, kind, json_value_text(v));
 		return -EINVAL;
 	}
 	rc = object_meta_from_json(root, meta);

@@ -104,12 +104,18 @@ fail:
 void ipamhandle_validate(const struct ipamhandle *h, struct model_errors *errs)
 {
 	char path[CIDR_STRLEN + 32];
+	char expected[256];
 	size_t i;
 
 	model_errors_set_object(errs, "IPAMHandle", h->meta.name);
 	object_meta_validate_name(&h->meta, errs);
 	if (!h->handle_id || !h->handle_id[0])
 		model_errors_add(errs, "spec.handleID", "is required");
+	else if (h->meta.name && ipamhandle_name(h->handle_id, expected, sizeof(expected)) == 0 &&
+		 strcmp(expected, h->meta.name) != 0)
+		model_errors_add(errs, "metadata.name",
+				 "must be \"%.64s\" (derived from spec.handleID), got \"%.64s\"",
+				 expected, h->meta.name);
 	for (i = 0; i < h->block_count; i++) {
 		snprintf(path, sizeof(path), "spec.block[%.*s]", CIDR_STRLEN, h->blocks[i].cidr);
 		model_check_cidr(errs, path, h->blocks[i].cidr, true, NULL);

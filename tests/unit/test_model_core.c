@@ -281,6 +281,13 @@ static void test_dispatch_unknown_and_warnings(void **state)
 	json_object_put(o);
 	model_errors_free(&errs);
 
+	o = parse("{\"apiVersion\":\"twill.dev/v1\",\"kind\":\"IPPool\"}");
+	json_object_object_add(o, "kind", NULL);
+	assert_int_equal(model_validate_object(o, &errs), -EINVAL);
+	assert_non_null(model_errors_find(&errs, "kind"));
+	json_object_put(o);
+	model_errors_free(&errs);
+
 	o = parse("[1,2]");
 	assert_int_equal(model_validate_object(o, &errs), -EINVAL);
 	assert_int_equal(model_round_trip(o), -EINVAL);

@@ -303,6 +303,16 @@ static void test_ipamhandle_and_config(void **state)
 	json_object_put(o);
 	model_errors_free(&errs);
 
+	o = parse("{\"kind\":\"IPAMHandle\",\"metadata\":{\"name\":\"h\"},"
+		  "\"spec\":{\"handleID\":\"K8s-Pod.X\"}}");
+	assert_int_equal(ipamhandle_from_json(o, &h, &errs), 0);
+	ipamhandle_validate(&h, &errs);
+	assert_non_null(strstr(model_errors_find(&errs, "metadata.name")->message,
+			       "must be \"k8s-pod.x\""));
+	ipamhandle_free(&h);
+	json_object_put(o);
+	model_errors_free(&errs);
+
 	o = parse("{\"kind\":\"IPAMConfig\",\"metadata\":{\"name\":\"other\"},"
 		  "\"spec\":{\"maxBlocksPerHost\":-1}}");
 	assert_int_equal(ipamconfig_from_json(o, &c, &errs), 0);

@@ -191,6 +191,13 @@ static void test_round_trip_and_wrong_kind(void **state)
 	ippool_free(&a);
 	json_object_put(o);
 	model_errors_free(&errs);
+
+	o = parse("{\"kind\":null,\"apiVersion\":\"twill.dev/v1\"}");
+	assert_int_equal(ippool_from_json(o, &a, &errs), -EINVAL);
+	assert_string_equal(model_errors_find(&errs, "kind")->message, "must be IPPool, got null");
+	ippool_free(&a);
+	json_object_put(o);
+	model_errors_free(&errs);
 }
 
 static void make_pool(struct ippool *p, const char *name, const char *cidr, bool disabled)
