@@ -6,7 +6,7 @@ Contract:
   ApiServerProcess(etcd_endpoint, state_dir, prefix=None, extra_args=()): .start() runs
           run.py as a child process and waits for its READY line; .url, .ca_file, .token,
           .kubeconfig, .state_dir, .request_log; .kubectl(...), .request(...), .watch(...),
-          .apply_crds(dir); .stop() terminates it (SIGTERM, then SIGKILL) and is idempotent.
+          .helm(...), .apply_crds(dir); .stop() terminates it (SIGTERM, then SIGKILL) and is idempotent.
 Everything uses Debian's /usr/bin/python3 and the kubectl at /opt/twill-tools/bin (overridable
 by TWILL_KUBECTL). Nothing here asserts; failures raise RuntimeError with the child's stderr.
 """
@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PYTHON = "/usr/bin/python3"
 KUBECTL = os.environ.get("TWILL_KUBECTL", "/opt/twill-tools/bin/kubectl")
+HELM = os.environ.get("TWILL_HELM", "/opt/twill-tools/bin/helm")
 
 
 class Etcd:
@@ -200,6 +201,18 @@ class ApiServerProcess:
         cmd = [KUBECTL, "--kubeconfig=" + self.kubeconfig,
                "--cache-dir=" + os.path.join(self.state_dir, "kubectl-cache")] + list(args)
         cp = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout)
+        if check and cp.returncode != 0:
+            raise RuntimeError("%s failed (%d):\nstdout: %s\nstderr: %s"
+                               % (" ".join(cmd), cp.returncode, cp.stdout, cp.stderr))
+        return cp
+
+    def helm(self, *args, check=True, timeout=120):
+        """helm against this server, with helm's cache/config/data kept in the state dir."""
+        env = dict(os.environ)
+        for var in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
+            env[var] = os.path.join(self.state_dir, "helm", var.split("_")[1].lower())
+        cmd = [HELM, "--kubeconfig", self.kubeconfig] + list(args)
+        cp = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         if check and cp.returncode != 0:
             raise RuntimeError("%s failed (%d):\nstdout: %s\nstderr: %s"
                                % (" ".join(cmd), cp.returncode, cp.stdout, cp.stderr))

@@ -16,7 +16,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import discovery, errors, selection
+from . import discovery, errors, protobuf, selection
 from .errors import ApiError
 from .watch import serve_watch
 
@@ -111,6 +111,11 @@ class Handler(BaseHTTPRequestHandler):
     def _json_body(self, raw, content_type):
         if not raw:
             raise errors.bad_request("the request body is empty")
+        if content_type == "application/vnd.kubernetes.protobuf":
+            try:
+                return protobuf.decode(raw)
+            except (ValueError, UnicodeDecodeError) as e:
+                raise ApiError(415, "unsupported protobuf body: %s" % e, "UnsupportedMediaType")
         try:
             return json.loads(raw)
         except ValueError:
@@ -363,10 +368,8 @@ class Handler(BaseHTTPRequestHandler):
         raw = self._body
         precondition = None
         if raw:
-            try:
-                opts = json.loads(raw)
-            except ValueError:
-                raise errors.bad_request("the request body is not valid JSON")
+            ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+            opts = self._json_body(raw, ctype)
             rv = ((opts or {}).get("preconditions") or {}).get("resourceVersion")
             if rv:
                 try:

@@ -8,7 +8,8 @@ Interface (other suites code against exactly this):
                         .request(method, path, body=None, headers=None, token=<admin>,
                                  full=False) -> (status, json or text)[, headers],
                         .watch(path) -> stream with .next_event(timeout) and .close(),
-                        .apply_crds() applies charts/twill/crds/*.yaml and waits until served.
+                        .apply_crds() applies charts/twill/crds/*.yaml and waits until served,
+                        .helm(*args, check=True) -> CompletedProcess (helm 3.17, state in state_dir).
   build_dir() -> $TWILL_BUILD_DIR or <repo>/build (where the C programs are).
 Each API server gets its own etcd key prefix, so modules share etcd but never see each
 other's objects. Everything started here is stopped in finalizers, also when tests fail.

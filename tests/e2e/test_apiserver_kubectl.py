@@ -213,3 +213,24 @@ def test_request_log_records_kubectl_verbs(apiserver, crds):
             ("watch", "ippools"), ("list", "ippools"), ("get", "ippools")} <= verbs
     assert all(r["user"] == "admin" for r in recs if r["resource"] == "ippools")
     assert os.path.getsize(apiserver.request_log) > 0
+
+
+def test_helm_install_upgrade_uninstall(apiserver, crds):
+    chart = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         "apiserver", "testdata", "tiny-chart")
+    cp = apiserver.helm("install", "tiny", chart)
+    assert "STATUS: deployed" in cp.stdout
+    cp = apiserver.helm("upgrade", "tiny", chart, "--set", "cidr=10.78.0.0/16")
+    assert "REVISION: 2" in cp.stdout
+    pool = json.loads(apiserver.kubectl("get", "ippool", "tiny-pool", "-o", "json").stdout)
+    assert pool["spec"]["cidr"] == "10.78.0.0/16"
+    ds = json.loads(apiserver.kubectl("get", "ds", "tiny-ds", "-o", "json").stdout)
+    assert ds["spec"]["template"]["spec"]["containers"][0]["image"] == "x:10.78.0.0-16"
+    # Helm keeps releases in Secrets, written by client-go in protobuf.
+    secrets = apiserver.kubectl("get", "secrets", "-l", "owner=helm,name=tiny", "-o", "name").stdout
+    assert sorted(secrets.split()) == ["secret/sh.helm.release.v1.tiny.v1",
+                                       "secret/sh.helm.release.v1.tiny.v2"]
+    assert "deployed" in apiserver.helm("list").stdout
+    apiserver.helm("uninstall", "tiny")
+    assert apiserver.kubectl("get", "ippool", "tiny-pool", check=False).returncode != 0
+    assert apiserver.kubectl("get", "secrets", "-l", "owner=helm", "-o", "name").stdout.strip() == ""
