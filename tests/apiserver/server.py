@@ -259,7 +259,7 @@ class Handler(BaseHTTPRequestHandler):
         q = self.query
         m = self.command
         watch = route.watch_path or _truthy(q.get("watch"))
-        if m in ("GET", "HEAD") and route.name is None and watch:
+        if m in ("GET", "HEAD") and watch and route.sub is None:
             self._log["verb"] = "watch"
             return self._watch(reg, rt, route)
         if m in ("GET", "HEAD"):
@@ -394,6 +394,11 @@ class Handler(BaseHTTPRequestHandler):
         return self._send_json(200, obj)
 
     def _watch(self, reg, rt, route):
+        if route.name is not None:
+            # Watching a named path is a watch with a metadata.name field selector.
+            sel = self.query.get("fieldSelector")
+            self.query["fieldSelector"] = "metadata.name=%s%s" % (route.name,
+                                                                 "," + sel if sel else "")
         ls, fs = self._selectors(rt)
         q = self.query
         try:

@@ -237,20 +237,6 @@ def test_watch_timeout_ends_stream(apiserver):
         w.close()
 
 
-def test_watch_bookmarks(apiserver):
-    # The fixture's server sends bookmarks every 10 s; wait for one through a short-lived server
-    # would be slow, so only check the parameter is accepted and the stream stays healthy.
-    status, lst = apiserver.request("GET", NS_CM)
-    w = apiserver.watch(NS_CM + "?watch=1&allowWatchBookmarks=true&resourceVersion="
-                        + lst["metadata"]["resourceVersion"])
-    try:
-        apiserver.request("POST", NS_CM, _cm("bm1"))
-        ev = w.next_event(timeout=10)
-        assert ev["type"] == "ADDED"
-    finally:
-        w.close()
-
-
 def test_410_after_compaction(apiserver, etcd):
     status, lst = apiserver.request("GET", NS_CM)
     old_rv = lst["metadata"]["resourceVersion"]
@@ -291,3 +277,69 @@ def test_request_log(apiserver):
 def test_post_to_named_path_is_405(apiserver, path):
     status, body = apiserver.request("POST", path, _cm("x"))
     assert status == 405 and body["reason"] == "MethodNotAllowed"
+
+
+def test_watch_named_path(apiserver):
+    apiserver.request("POST", NS_CM, _cm("named-a"))
+    apiserver.request("POST", NS_CM, _cm("named-b"))
+    w = apiserver.watch("/api/v1/watch/namespaces/default/configmaps/named-b")
+    try:
+        ev = w.next_event(timeout=10)
+        assert (ev["type"], ev["object"]["metadata"]["name"]) == ("ADDED", "named-b")
+        apiserver.request("DELETE", NS_CM + "/named-a")
+        apiserver.request("DELETE", NS_CM + "/named-b")
+        ev = w.next_event(timeout=10)
+        assert (ev["type"], ev["object"]["metadata"]["name"]) == ("DELETED", "named-b")
+    finally:
+        w.close()
+
+
+def test_bookmarks_and_restart_keep_state(etcd, tmp_path):
+    """A second server on the same prefix sees the first one's objects and CRDs; bookmarks
+    arrive at the configured interval and carry the latest delivered revision."""
+    from tests.apiserver.harness import ApiServerProcess
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "widgets.example.com"},
+           "spec": {"group": "example.com", "scope": "Namespaced",
+                    "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
+                        "openAPIV3Schema": {"type": "object", "properties": {"spec": {
+                            "type": "object", "properties": {"size": {"type": "integer",
+                                                                      "default": 3}}}}}}}]}}
+    first = ApiServerProcess(etcd.endpoint, tmp_path / "a", extra_args=["--bookmark-interval", "0.3"])
+    first.start()
+    try:
+        assert first.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)[0] == 201
+        status, w1 = first.request("POST", "/apis/example.com/v1/namespaces/default/widgets",
+                                   {"metadata": {"name": "w1"}, "spec": {}})
+        assert status == 201 and w1["spec"]["size"] == 3
+        rv = w1["metadata"]["resourceVersion"]
+        w = first.watch("/apis/example.com/v1/namespaces/default/widgets?watch=1"
+                        "&allowWatchBookmarks=true&resourceVersion=" + rv)
+        try:
+            first.request("PATCH", "/apis/example.com/v1/namespaces/default/widgets/w1",
+                          {"spec": {"size": 5}},
+                          headers={"Content-Type": "application/merge-patch+json"})
+            ev = w.next_event(timeout=10)
+            assert ev["type"] == "MODIFIED"
+            ev = w.next_event(timeout=10)
+            assert ev["type"] == "BOOKMARK"
+            assert ev["object"]["metadata"]["resourceVersion"] == \
+                first.request("GET", "/apis/example.com/v1/namespaces/default/widgets/w1")[1][
+                    "metadata"]["resourceVersion"]
+        finally:
+            w.close()
+    finally:
+        first.stop()
+    second = ApiServerProcess(etcd.endpoint, tmp_path / "b", prefix=first.prefix)
+    second.start()
+    try:
+        status, got = second.request("GET", "/apis/example.com/v1/namespaces/default/widgets/w1")
+        assert status == 200 and got["spec"]["size"] == 5
+        status, body = second.request("GET", "/apis/example.com/v1")
+        assert [r["name"] for r in body["resources"]] == ["widgets"]
+        assert second.request("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+                              "widgets.example.com")[0] == 200
+        assert second.request("GET", "/apis/example.com/v1")[0] == 404
+    finally:
+        second.stop()
