@@ -68,16 +68,6 @@ class Registry:
     def lookup(self, group, version, plural):
         return self._types.get((group, version, plural))
 
-    def find(self, group, version, name):
-        """Resolve a plural, singular or short name within one group/version."""
-        rt = self._types.get((group, version, name))
-        if rt:
-            return rt
-        for t in list(self._types.values()):
-            if t.group == group and t.version == version and (name == t.singular or name in t.short_names):
-                return t
-        return None
-
     def all_types(self):
         return list(self._types.values())
 
