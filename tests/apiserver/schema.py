@@ -7,13 +7,16 @@ Contract, in the order the registry calls them on every create/update/patch:
   2. apply_defaults(schema, obj) fills absent properties that declare `default` (recursively,
      also inside defaulted values, array items and map values).
   3. validate(schema, obj) -> [cause]; each cause is {field, reason, message} with kube's
-     wording so errors.invalid() can render `spec.x: Unsupported value: ...`.
+     wording so errors.invalid() can render `spec.x: Unsupported value: ...`. CRD CEL rules
+     (x-kubernetes-validations) run through cel.py's subset; unsupported rules are skipped.
 All functions work in place on obj (prune/default) or read it (validate) and never raise on
 bad input. At the root, apiVersion/kind/metadata are always kept and not validated here.
 """
 
 import json
 import re
+
+from . import cel
 
 _ROOT_KEEP = ("apiVersion", "kind", "metadata")
 
@@ -234,3 +237,24 @@ def _validate(s, v, path, root, causes):
         causes.append(_invalid(path, v, "must validate one and only one schema (oneOf)"))
     if "not" in s and not validate(s["not"], v, path, False):
         causes.append(_invalid(path, v, "must not validate the schema (not)"))
+    for rule in s.get("x-kubernetes-validations") or []:
+        _check_rule(rule, v, path, causes)
+
+
+def _check_rule(rule, v, path, causes):
+    """One x-kubernetes-validations rule; unsupported CEL is skipped, never a rejection."""
+    try:
+        ok = cel.evaluate(rule.get("rule", ""), v)
+    except cel.CelUnsupported:
+        return
+    except cel.CelError as e:
+        causes.append(_cause(path, "FieldValueInvalid", "Invalid value: %s: rule %r failed: %s"
+                             % (json.dumps(_type_name(v)), rule.get("rule"), e)))
+        return
+    if not ok:
+        msg = rule.get("message") or "failed rule: %s" % rule.get("rule")
+        field = path
+        if rule.get("fieldPath"):
+            field = path + rule["fieldPath"] if path else rule["fieldPath"].lstrip(".")
+        causes.append(_cause(field, rule.get("reason") or "FieldValueInvalid",
+                             "Invalid value: %s: %s" % (json.dumps(_type_name(v)), msg)))

@@ -104,6 +104,8 @@ def test_patch_merge_and_delete(apiserver, crds):
      ['Unsupported value: "Sometimes"', '"Never", "Always", "CrossSubnet"']),
     ("  blockSize: 200\n", "spec.blockSize", ["less than or equal to 128"]),
     ("  blockSize: big\n", "spec.blockSize", ["must be of type integer"]),
+    ("  ipipMode: Always\n  vxlanMode: Always\n", "spec",
+     ["ipipMode and vxlanMode may not both be enabled"]),  # the CRD's CEL rule
 ])
 def test_schema_violation_is_rejected_naming_the_field(apiserver, crds, extra, field, words):
     cp = apiserver.kubectl("apply", "-f", "-", input=_pool("bad", "10.40.0.0/16", extra=extra),
