@@ -13,7 +13,7 @@
  *   prevResult   object (result of the previous plugin / for CHECK and DEL)
  *   runtimeConfig object, passed through untouched (to IPAM and chained plugins)
  * Errors: text that is not a JSON object -> 6 (decode); a field missing or of
- * the wrong type -> 4 with "<field>: <problem>"; unsupported cniVersion -> 1.
+ * the wrong type -> 7 with "<field>: <problem>"; unsupported cniVersion -> 1.
  * For VERSION the config may be empty: cni_config_version_only() extracts
  * just cniVersion. */
 #ifndef TWILL_CNI_CONFIG_H

@@ -1,7 +1,7 @@
 /* cni_env: validation of the invocation environment, before any I/O.
  *
  * The plugin checks every variable up front so a runtime bug (missing
- * CNI_NETNS, an over-long CNI_IFNAME) is answered with error 7 naming the
+ * CNI_NETNS, an over-long CNI_IFNAME) is answered with error 4 naming the
  * variable instead of surfacing later as a netlink EINVAL after an address
  * was already allocated. */
 #include "cni_env.h"

@@ -10,9 +10,9 @@
  * digits, '_', '.' and '-'; CNI_IFNAME must be a valid kernel interface name.
  * CNI_ARGS ("K=V;K=V") is parsed for K8S_POD_NAMESPACE, K8S_POD_NAME and
  * K8S_POD_INFRA_CONTAINER_ID; other keys (IgnoreUnknown, ...) are ignored, a
- * pair without '=' is an error. Every failure is CNI error 7 (4 for an
- * unknown command is not right either: the spec lists the command among the
- * environment, so it is 7 too) with a message naming the variable. Strings in
+ * pair without '=' is an error. Every failure, an unknown CNI_COMMAND too,
+ * is CNI error 4 (invalid environment variables) with a message naming the
+ * variable. Strings in
  * struct cni_env are heap copies freed by cni_env_free(). */
 #ifndef TWILL_CNI_ENV_H
 #define TWILL_CNI_ENV_H
@@ -49,7 +49,7 @@ struct cni_env {
 enum cni_command cni_command_parse(const char *text);
 const char *cni_command_name(enum cni_command cmd);
 
-/* 0, or -EINVAL with err set (code 7), or -ENOMEM. */
+/* 0, or -EINVAL with err set (code 4), or -ENOMEM. */
 int cni_env_parse(char *const *envp, struct cni_env *out, struct cni_error *err);
 /* Parse CNI_ARGS text into out (replacing its fields). */
 int cni_args_parse(const char *text, struct cni_k8s_args *out, struct cni_error *err);

@@ -7,7 +7,9 @@
  * set on a struct: the root cause wins over the follow-on failures of a
  * rollback. cni_error_json() renders {"cniVersion","code","msg","details"}
  * as the plugin prints it on stdout before exiting non-zero.
- * Codes 1-99 are reserved by the spec; 100+ are twill's own. */
+ * Codes 1-99 are reserved by the spec; 100+ are twill's own. The numbers
+ * are the spec's (SPEC.md "Error", libcni types.go): 4 is invalid
+ * environment variables and 7 invalid network config. */
 #ifndef TWILL_CNI_ERROR_H
 #define TWILL_CNI_ERROR_H
 
@@ -19,10 +21,10 @@ enum cni_error_code {
 	CNI_ERR_INCOMPATIBLE_VERSION = 1,
 	CNI_ERR_UNSUPPORTED_FIELD = 2,
 	CNI_ERR_UNKNOWN_CONTAINER = 3,
-	CNI_ERR_INVALID_CONFIG = 4,
+	CNI_ERR_INVALID_ENV = 4,        /* the spec's "invalid necessary environment variables" */
 	CNI_ERR_IO = 5,
 	CNI_ERR_DECODE = 6,
-	CNI_ERR_INVALID_ENV = 7,
+	CNI_ERR_INVALID_CONFIG = 7,     /* the spec's "invalid network config" */
 	CNI_ERR_TRY_AGAIN = 11,
 	CNI_ERR_NOT_AVAILABLE = 50,
 	CNI_ERR_NOT_AVAILABLE_LIMITED = 51,

@@ -216,7 +216,7 @@ static void test_error_first_wins_and_json(void **state)
 	assert_int_equal(err.code, CNI_ERR_INVALID_CONFIG);
 	text = cni_error_json(&err, "0.4.0");
 	assert_non_null(text);
-	assert_string_equal(text, "{\"cniVersion\":\"0.4.0\",\"code\":4,"
+	assert_string_equal(text, "{\"cniVersion\":\"0.4.0\",\"code\":7,"
 				  "\"msg\":\"ipam.type: \\\"x\\\" not found\"}");
 	free(text);
 	cni_error_clear(&err);
@@ -227,7 +227,10 @@ static void test_error_first_wins_and_json(void **state)
 	assert_non_null(strstr(text, "\"details\":\"connection refused\""));
 	assert_non_null(strstr(text, "\"cniVersion\":\"1.1.0\""));
 	free(text);
-	assert_string_equal(cni_error_code_name(7), "invalid environment variables");
+	assert_string_equal(cni_error_code_name(4), "invalid environment variables");
+	assert_string_equal(cni_error_code_name(7), "invalid network configuration");
+	assert_int_equal(CNI_ERR_INVALID_ENV, 4);
+	assert_int_equal(CNI_ERR_INVALID_CONFIG, 7);
 	assert_string_equal(cni_error_code_name(12345), "internal error");
 }
 
