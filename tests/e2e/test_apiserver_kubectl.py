@@ -236,3 +236,16 @@ def test_helm_install_upgrade_uninstall(apiserver, crds):
     apiserver.helm("uninstall", "tiny")
     assert apiserver.kubectl("get", "ippool", "tiny-pool", check=False).returncode != 0
     assert apiserver.kubectl("get", "secrets", "-l", "owner=helm", "-o", "name").stdout.strip() == ""
+
+
+def test_server_side_apply_and_delete_by_label(apiserver, crds):
+    y = _pool("ssa", "10.90.0.0/16", "ssa")
+    assert "serverside-applied" in _quiet(apiserver.kubectl("apply", "--server-side", "-f", "-",
+                                                            input=y)).stdout
+    _quiet(apiserver.kubectl("apply", "--server-side", "-f", "-",
+                             input=y.replace("10.90.0.0/16", "10.91.0.0/16")))
+    cp = _quiet(apiserver.kubectl("get", "ippool", "ssa", "-o", "jsonpath={.spec.cidr}"))
+    assert cp.stdout == "10.91.0.0/16"
+    assert 'ippool.twill.dev "ssa" deleted' in \
+        _quiet(apiserver.kubectl("delete", "ippools", "-l", "tier=ssa")).stdout
+    assert apiserver.kubectl("get", "ippool", "ssa", check=False).returncode != 0
