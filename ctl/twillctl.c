@@ -3,13 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl.h"
 #include "log.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: twillctl <command> [args]\n"
 		     "commands:\n"
-		     "  version    print the twill version\n");
+		     "  validate   check manifests offline (-f FILE...)\n"
+		     "  get        list twill resources from the API server\n"
+		     "  version    print the twill version\n"
+		     "run 'twillctl <command> --help' for a command's options\n");
 }
 
 int main(int argc, char **argv)
@@ -23,6 +27,10 @@ int main(int argc, char **argv)
 		printf("twillctl %s\n", TWILL_VERSION);
 		return 0;
 	}
+	if (strcmp(argv[1], "validate") == 0)
+		return ctl_validate_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "get") == 0)
+		return ctl_get_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;
