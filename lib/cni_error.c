@@ -22,6 +22,7 @@ bool cni_error_is_set(const struct cni_error *err)
 	return err && err->code != 0;
 }
 
+__attribute__((format(printf, 4, 0)))
 static int error_vset(struct cni_error *err, int code, const char *details, const char *fmt,
 		      va_list ap)
 {
