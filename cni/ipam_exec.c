@@ -1,0 +1,316 @@
+/* ipam_exec: fork/exec of the delegated IPAM plugin.
+ *
+ * stdin is a memfd holding the config rather than a pipe: the child may
+ * write a large result before reading its input, and with two pipes that
+ * ordering deadlocks; a memfd is fully written before the fork. stdout is a
+ * pipe read to EOF, capped at 1 MiB (a result is a few hundred bytes; a
+ * runaway plugin must not exhaust memory). stderr is inherited so the IPAM
+ * plugin's logs reach the runtime like ours do. */
+#include "ipam_exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cni_version.h"
+#include "log.h"
+
+#define IPAM_OUTPUT_MAX (1024 * 1024)
+
+int ipam_find(const char *cni_path, const char *type, char *out, size_t size)
+{
+	const char *p = cni_path;
+
+	while (p && *p) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		struct stat st;
+		int n;
+
+		if (len > 0) {
+			n = snprintf(out, size, "%.*s/%s", (int)len, p, type);
+			if (n > 0 && (size_t)n < size && stat(out, &st) == 0 && S_ISREG(st.st_mode) &&
+			    access(out, X_OK) == 0)
+				return 0;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	if (size)
+		out[0] = '\0';
+	return -ENOENT;
+}
+
+/* envp with CNI_COMMAND replaced; the strings stay the caller's except the
+ * one new entry, freed with the array. */
+static char **env_with_command(char *const *envp, const char *command)
+{
+	size_t n = 0, i, j = 0;
+	char **out;
+
+	while (envp && envp[n])
+		n++;
+	out = calloc(n + 2, sizeof(*out));
+	if (!out)
+		return NULL;
+	if (asprintf(&out[j++], "CNI_COMMAND=%s", command) < 0) {
+		free(out);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		if (strncmp(envp[i], "CNI_COMMAND=", 12) != 0)
+			out[j++] = envp[i];
+	return out;
+}
+
+static int memfd_with(const char *text, size_t len)
+{
+	int fd = memfd_create("twill-cni-stdin", MFD_CLOEXEC);
+	size_t done = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return (int)n;
+		}
+		done += (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* Run the plugin once; *output gets its stdout (NUL-terminated), *status
+ * the wait status. 0 or -errno for failures to run it at all. */
+static int run_plugin(const char *path, char **envp, const char *input, size_t input_len,
+		      char **output, size_t *output_len, int *status)
+{
+	int in_fd, pipefd[2] = { -1, -1 }, ret = 0;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	pid_t pid;
+
+	*output = NULL;
+	in_fd = memfd_with(input, input_len);
+	if (in_fd < 0)
+		return in_fd;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (pid == 0) {
+		char *argv[] = { (char *)path, NULL };
+
+		if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(pipefd[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *nb;
+
+			if (cap >= IPAM_OUTPUT_MAX) {
+				ret = -EMSGSIZE;
+				break;
+			}
+			nb = realloc(buf, cap + 65536);
+			if (!nb) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		n = read(pipefd[0], buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(pipefd[0]);
+	pipefd[0] = -1;
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	if (ret == 0 && buf) {
+		buf[len] = '\0';
+		*output = buf;
+		*output_len = len;
+		buf = NULL;
+	} else if (ret == 0) {
+		*output = strdup("");
+		*output_len = 0;
+		if (!*output)
+			ret = -ENOMEM;
+	}
+out:
+	free(buf);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	close(in_fd);
+	return ret;
+}
+
+/* Turn a failed run into err: the plugin's own error object when it printed
+ * one, else a description of how it died. Returns the code. */
+static int plugin_failure(const char *type, const char *output, int status, struct cni_error *err)
+{
+	json_object *obj = output && *output ? json_tokener_parse(output) : NULL;
+	json_object *code = NULL, *msg = NULL, *details = NULL;
+	int ret;
+
+	if (obj && json_object_object_get_ex(obj, "code", &code) &&
+	    json_object_is_type(code, json_type_int)) {
+		json_object_object_get_ex(obj, "msg", &msg);
+		json_object_object_get_ex(obj, "details", &details);
+		ret = json_object_get_int(code);
+		if (ret <= 0)
+			ret = CNI_ERR_INTERNAL;
+		cni_error_set_details(err, ret, details ? json_object_get_string(details) : NULL,
+				      "ipam plugin %s: %s", type,
+				      msg ? json_object_get_string(msg) : "error without msg");
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		ret = cni_error_set(err, CNI_ERR_INTERNAL, "ipam plugin %s: could not be executed",
+				    type);
+	} else if (WIFSIGNALED(status)) {
+		ret = cni_error_set(err, CNI_ERR_INTERNAL, "ipam plugin %s: killed by signal %d",
+				    type, WTERMSIG(status));
+	} else {
+		ret = cni_error_set(err, CNI_ERR_INTERNAL,
+				    "ipam plugin %s: exited with status %d without an error object",
+				    type, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	json_object_put(obj);
+	return ret;
+}
+
+static int run_once(const struct cni_plugin *p, const char *path, enum cni_command cmd,
+		    const char *input, size_t input_len, const char *version,
+		    struct cni_result *result, struct cni_error *err)
+{
+	char **envp = env_with_command(p->envp, cni_command_name(cmd));
+	char *output = NULL;
+	size_t output_len = 0;
+	int status = 0, ret;
+
+	if (!envp)
+		return cni_error_set(err, CNI_ERR_INTERNAL, "ipam: out of memory");
+	ret = run_plugin(path, envp, input, input_len, &output, &output_len, &status);
+	free(envp[0]);
+	free(envp);
+	if (ret < 0) {
+		ret = cni_error_set(err, CNI_ERR_IO, "ipam plugin %s: %s", p->cfg.ipam_type,
+				    strerror(-ret));
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		ret = plugin_failure(p->cfg.ipam_type, output, status, err);
+		goto out;
+	}
+	ret = 0;
+	if (cmd == CNI_CMD_ADD) {
+		char prefix[96];
+
+		snprintf(prefix, sizeof(prefix), "ipam plugin %s result (%s)", p->cfg.ipam_type,
+			 version);
+		if (cni_result_parse_text(output, output_len, prefix, result, err) < 0)
+			ret = err->code ? err->code : CNI_ERR_DECODE;
+	}
+out:
+	free(output);
+	return ret;
+}
+
+int ipam_exec_run(const struct cni_plugin *p, enum cni_command cmd, struct cni_result *result,
+		  struct cni_error *err)
+{
+	char path[PATH_MAX];
+	struct cni_error first;
+	char *downgraded;
+	int ret;
+
+	cni_result_init(result);
+	if (ipam_find(p->env.path, p->cfg.ipam_type, path, sizeof(path)) < 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "ipam.type: plugin \"%s\" not found in CNI_PATH (%s)",
+				     p->cfg.ipam_type, p->env.path ? p->env.path : "");
+	log_debug("event=ipam_exec command=%s plugin=%s", cni_command_name(cmd), path);
+	cni_error_clear(&first);
+	ret = run_once(p, path, cmd, p->stdin_text, p->stdin_len, p->cfg.cni_version, result,
+		       &first);
+	if (ret != CNI_ERR_INCOMPATIBLE_VERSION || strcmp(p->cfg.cni_version, "1.1.0") != 0 ||
+	    cmd == CNI_CMD_GC || cmd == CNI_CMD_STATUS) {
+		if (ret)
+			cni_error_set_details(err, first.code, first.details, "%s", first.msg);
+		return ret;
+	}
+	/* 1.0.0 results have the shape of 1.1.0 ones: retry in that version. */
+	downgraded = cni_config_with_version(&p->cfg, "1.0.0");
+	if (!downgraded)
+		return cni_error_set(err, CNI_ERR_INTERNAL, "ipam: out of memory");
+	log_info("event=ipam_version_fallback plugin=%s from=1.1.0 to=1.0.0", p->cfg.ipam_type);
+	ret = run_once(p, path, cmd, downgraded, strlen(downgraded), "1.0.0", result, err);
+	free(downgraded);
+	return ret;
+}
+
+int ipam_exec_supports(const struct cni_plugin *p, const char *version, bool *out)
+{
+	char path[PATH_MAX], input[64], *output = NULL;
+	char **envp;
+	json_object *obj = NULL, *arr;
+	size_t len = 0, i;
+	int status = 0, ret;
+
+	*out = false;
+	if (ipam_find(p->env.path, p->cfg.ipam_type, path, sizeof(path)) < 0)
+		return -ENOENT;
+	envp = env_with_command(p->envp, "VERSION");
+	if (!envp)
+		return -ENOMEM;
+	snprintf(input, sizeof(input), "{\"cniVersion\":\"%s\"}", version);
+	ret = run_plugin(path, envp, input, strlen(input), &output, &len, &status);
+	free(envp[0]);
+	free(envp);
+	if (ret < 0)
+		return ret;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && (obj = json_tokener_parse(output)) &&
+	    json_object_object_get_ex(obj, "supportedVersions", &arr) &&
+	    json_object_is_type(arr, json_type_array))
+		for (i = 0; i < json_object_array_length(arr); i++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(arr, i)),
+				   version) == 0)
+				*out = true;
+	json_object_put(obj);
+	free(output);
+	return 0;
+}
