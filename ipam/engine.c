@@ -67,7 +67,6 @@ void ipam_contention_pause(struct ipam_engine *e)
 	usleep(1000 + (useconds_t)(rand_r(&e->seed) % 20000));
 }
 
-
 /* ---- block writes ---- */
 
 struct assign_ctx {
@@ -78,7 +77,6 @@ struct assign_ctx {
 	uint64_t ords[IPAM_RESULT_MAX];
 	size_t got;
 };
-
 
 static int assign_mutate(json_object *obj, void *vctx)
 {
@@ -168,9 +166,9 @@ static void result_add(struct ipam_result *res, const struct ip_addr *ip, const 
  * then the block. *got may be less than want (or 0) when the block filled
  * up or changed hands meanwhile. */
 static int assign_in_block(struct ipam_engine *e, const struct ipam_request *req,
-			   const struct ipam_block_info *info, bool affine, bool strict,
-			   size_t want, const struct ippool *pool, struct ipam_result *res,
-			   size_t *got, char *err, size_t errlen)
+			   const struct ipam_block_info *info, bool affine, size_t want,
+			   const struct ippool *pool, struct ipam_result *res, size_t *got,
+			   char *err, size_t errlen)
 {
 	struct ipam_attrs attrs = { req->handle_id, req->namespace, req->pod, req->node };
 	struct assign_ctx ctx;
@@ -191,9 +189,9 @@ static int assign_in_block(struct ipam_engine *e, const struct ipam_request *req
 	ctx.want = want;
 	ctx.require_node = affine ? req->node : NULL;
 	ctx.forbid_strict = !affine;
-	(void)strict;
-	ret = kube_update_cas(e->client, &ipam_res_blocks, NULL, ipam_block_name_of(text, bname, sizeof(bname)),
-			      assign_mutate, &ctx, e->cas_retries, NULL, &kerr);
+	ipam_block_name_of(text, bname, sizeof(bname));
+	ret = kube_update_cas(e->client, &ipam_res_blocks, NULL, bname, assign_mutate, &ctx,
+			      e->cas_retries, NULL, &kerr);
 	if (ret == -ENOENT)
 		ret = 0; /* released meanwhile: got stays 0 */
 	if (ret < 0) {
@@ -323,9 +321,9 @@ static int assign_family(struct ipam_engine *e, const struct ipam_request *req, 
 		case IPAM_PLAN_AFFINE:
 		case IPAM_PLAN_BORROW:
 			ret = assign_in_block(e, req, &infos[plan->block],
-					      plan->kind == IPAM_PLAN_AFFINE, c->config.strict_affinity,
-					      remaining, eligible[infos[plan->block].pool_rank], res,
-					      &got, res->error, sizeof(res->error));
+					      plan->kind == IPAM_PLAN_AFFINE, remaining,
+					      eligible[infos[plan->block].pool_rank], res, &got,
+					      res->error, sizeof(res->error));
 			if (ret < 0)
 				goto out;
 			if (got == 0)

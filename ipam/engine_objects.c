@@ -238,7 +238,8 @@ int ipam_claim_block(struct ipam_engine *e, const struct cidr *cidr, const char 
 		struct ipamblock existing;
 		const char *owner = NULL;
 
-		if (kube_get(e->client, &ipam_res_blocks, NULL, ipam_block_name_of(text, bname, sizeof(bname)), &cur, NULL) == 0 &&
+		ipam_block_name_of(text, bname, sizeof(bname));
+		if (kube_get(e->client, &ipam_res_blocks, NULL, bname, &cur, NULL) == 0 &&
 		    ipam_parse_block(cur, &existing) == 0) {
 			owner = ipam_block_affinity_node(&existing);
 			ret = owner && strcmp(owner, node) == 0 ? 0 : -EEXIST;

@@ -220,7 +220,8 @@ static void test_slash32_pool(void **state)
 	setup(&in, pools, 1, blocks, 1);
 	assert_int_equal(ipam_plan_next(&in, &plan), 0);
 	assert_int_equal(plan.kind, IPAM_PLAN_EXHAUSTED);
-	assert_non_null(strstr(plan.why, "(192.168.5.5/32, 1 addresses, blockSize 32) has 1 addresses in use"));
+	assert_non_null(strstr(plan.why, "(192.168.5.5/32, 1 addresses, blockSize 32) "
+					 "has 1 addresses in use"));
 }
 
 static void test_slash31_pool_two_nodes(void **state)
