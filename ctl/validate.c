@@ -11,7 +11,9 @@
  * size (when pools are given). The verb never stops at the
  * first problem: the point is one run that lists everything to fix, each line
  *     FILE: doc N: Kind "name": field.path: message
- * with N counting the non-empty documents of FILE from 1. Warnings (unknown
+ * with N counting the non-empty documents of FILE from 1 ("doc N item M"
+ * for the items of a List document, which is what `get -o yaml` of several
+ * objects prints, so its output validates again). Warnings (unknown
  * fields the API server would silently prune) are printed the same way but
  * do not fail the run.
  *
@@ -42,8 +44,7 @@
 struct origin {
 	const char *kind;
 	char *name;
-	char *file;
-	size_t doc;
+	char *where; /* "FILE: doc N" */
 };
 
 /* The objects the set checks need, each array parallel to its origins. */
@@ -70,7 +71,7 @@ static void validate_usage(FILE *out)
 		"  *.yml and *.json files). Exit status 1 when any problem is found.\n");
 }
 
-static void print_errors(struct validate_run *run, const char *file, size_t doc,
+static void print_errors(struct validate_run *run, const char *where,
 			 const struct model_errors *errs)
 {
 	char line[1024];
@@ -78,20 +79,20 @@ static void print_errors(struct validate_run *run, const char *file, size_t doc,
 
 	for (i = 0; i < errs->count; i++) {
 		model_errors_format(errs, i, line, sizeof(line));
-		printf("%s: doc %zu: %s\n", file, doc, line);
+		printf("%s: %s\n", where, line);
 		if (errs->items[i].warning)
 			run->warnings++;
 		else
 			run->problems++;
 	}
 	if (errs->oom) {
-		printf("%s: doc %zu: out of memory while checking\n", file, doc);
+		printf("%s: out of memory while checking\n", where);
 		run->problems++;
 	}
 }
 
 static int remember_origin(struct validate_run *run, const char *kind, const char *name,
-			   const char *file, size_t doc)
+			   const char *where)
 {
 	struct origin *grown, *o;
 
@@ -102,11 +103,10 @@ static int remember_origin(struct validate_run *run, const char *kind, const cha
 	o = &run->origins[run->norigins];
 	o->kind = kind;
 	o->name = strdup(name ? name : "");
-	o->file = strdup(file);
-	o->doc = doc;
-	if (!o->name || !o->file) {
+	o->where = strdup(where);
+	if (!o->name || !o->where) {
 		free(o->name);
-		free(o->file);
+		free(o->where);
 		return -ENOMEM;
 	}
 	run->norigins++;
@@ -128,7 +128,7 @@ static void *grow(void **arr, size_t *n, size_t size)
 /* Keep a copy of the kinds the set checks look at. Parse errors were
  * already reported by model_validate_object(), so they go to a scratch
  * list here. */
-static int collect(struct validate_run *run, const char *file, size_t doc, json_object *obj)
+static int collect(struct validate_run *run, const char *where, json_object *obj)
 {
 	struct model_errors scratch = MODEL_ERRORS_INIT;
 	json_object *api_version, *kind;
@@ -192,7 +192,7 @@ static int collect(struct validate_run *run, const char *file, size_t doc, json_
 		goto out;
 	}
 	kind_name = model_kind_name(k);
-	ret = remember_origin(run, kind_name, name, file, doc);
+	ret = remember_origin(run, kind_name, name, where);
 out:
 	model_errors_free(&scratch);
 	return ret;
@@ -230,7 +230,7 @@ static void check_set(struct validate_run *run)
 		}
 		model_errors_format(&errs, i, line, sizeof(line));
 		if (o)
-			printf("%s: doc %zu: %s\n", o->file, o->doc, line);
+			printf("%s: %s\n", o->where, line);
 		else
 			printf("%s\n", line);
 		if (e->warning)
@@ -259,7 +259,7 @@ static void run_free(struct validate_run *run)
 		ipamblock_free(&run->blocks[i]);
 	for (i = 0; i < run->norigins; i++) {
 		free(run->origins[i].name);
-		free(run->origins[i].file);
+		free(run->origins[i].where);
 	}
 	free(run->pools);
 	free(run->peers);
@@ -268,11 +268,50 @@ static void run_free(struct validate_run *run)
 	free(run->origins);
 }
 
+/* kind "List" (or "<Kind>List") with an items array: kubectl's way of
+ * putting several objects in one document. */
+static json_object *list_items(json_object *doc)
+{
+	json_object *kind, *items;
+	const char *k;
+	size_t len;
+
+	if (!json_object_is_type(doc, json_type_object) ||
+	    !json_object_object_get_ex(doc, "kind", &kind) ||
+	    !json_object_is_type(kind, json_type_string) ||
+	    !json_object_object_get_ex(doc, "items", &items) ||
+	    !json_object_is_type(items, json_type_array))
+		return NULL;
+	k = json_object_get_string(kind);
+	len = strlen(k);
+	return len >= 4 && strcmp(k + len - 4, "List") == 0 ? items : NULL;
+}
+
+static int validate_object(struct validate_run *run, const char *where, json_object *obj)
+{
+	struct model_errors errs = MODEL_ERRORS_INIT;
+	int ret;
+
+	run->objects++;
+	ret = model_validate_object(obj, &errs);
+	print_errors(run, where, &errs);
+	if (ret == -EINVAL && model_errors_count(&errs) == 0) {
+		printf("%s: not an object twill knows\n", where);
+		run->problems++;
+	}
+	model_errors_free(&errs);
+	if (ret == -ENOMEM)
+		return ret;
+	if (!json_object_is_type(obj, json_type_object))
+		return 0;
+	return collect(run, where, obj);
+}
+
 static int validate_one_file(struct validate_run *run, const char *file)
 {
-	json_object **docs = NULL;
-	size_t ndocs = 0, len = 0, i;
-	char *text = NULL;
+	json_object **docs = NULL, *items;
+	size_t ndocs = 0, len = 0, i, j;
+	char *text = NULL, *where = NULL;
 	char err[256];
 	int ret;
 
@@ -295,24 +334,28 @@ static int validate_one_file(struct validate_run *run, const char *file)
 		printf("%s: no documents\n", file);
 		run->problems++;
 	}
-	for (i = 0; i < ndocs; i++) {
-		struct model_errors errs = MODEL_ERRORS_INIT;
-
-		run->objects++;
-		ret = model_validate_object(docs[i], &errs);
-		print_errors(run, file, i + 1, &errs);
-		if (ret == -EINVAL && model_errors_count(&errs) == 0) {
-			printf("%s: doc %zu: not an object twill knows\n", file, i + 1);
-			run->problems++;
+	for (i = 0; i < ndocs && ret == 0; i++) {
+		items = list_items(docs[i]);
+		if (!items) {
+			if (asprintf(&where, "%s: doc %zu", file, i + 1) < 0) {
+				where = NULL;
+				ret = -ENOMEM;
+				break;
+			}
+			ret = validate_object(run, where, docs[i]);
+			free(where);
+			where = NULL;
+			continue;
 		}
-		model_errors_free(&errs);
-		if (ret == -ENOMEM)
-			goto out;
-		ret = 0;
-		if (json_object_is_type(docs[i], json_type_object)) {
-			ret = collect(run, file, i + 1, docs[i]);
-			if (ret < 0)
-				goto out;
+		for (j = 0; j < json_object_array_length(items) && ret == 0; j++) {
+			if (asprintf(&where, "%s: doc %zu item %zu", file, i + 1, j + 1) < 0) {
+				where = NULL;
+				ret = -ENOMEM;
+				break;
+			}
+			ret = validate_object(run, where, json_object_array_get_idx(items, j));
+			free(where);
+			where = NULL;
 		}
 	}
 out:

@@ -21,9 +21,9 @@ TWILLCTL = os.path.join(BUILD, "ctl", "twillctl")
 EXAMPLES = os.path.join(ROOT, "examples")
 INVALID = os.path.join(os.path.dirname(os.path.abspath(__file__)), "testdata", "invalid")
 
-# FILE: doc N: Kind "name": path: message
-PROBLEM = re.compile(r'^(?P<file>[^:]+): doc (?P<doc>\d+): (?P<kind>\w+) "(?P<name>[^"]*)": '
-                     r'(?P<path>[^ :]+): (?P<msg>.+)$')
+# FILE: doc N[ item M]: Kind "name": path: message
+PROBLEM = re.compile(r'^(?P<file>[^:]+): doc (?P<doc>\d+(?: item \d+)?): (?P<kind>\w+) '
+                     r'"(?P<name>[^"]*)": (?P<path>[^ :]+): (?P<msg>.+)$')
 
 pytestmark = pytest.mark.skipif(not os.access(TWILLCTL, os.X_OK),
                                 reason="twillctl not built in %s" % BUILD)
@@ -89,6 +89,20 @@ def test_stdin_and_document_numbers():
     assert (p["file"], p["doc"], p["kind"], p["name"], p["path"]) == \
         ("-", "2", "IPPool", "bad-ipipmode", "spec.ipipMode")
     assert "Sometimes" in p["msg"]
+
+
+def test_list_document_items():
+    items = [{"apiVersion": "twill.dev/v1", "kind": "IPPool", "metadata": {"name": n},
+              "spec": {"cidr": c}} for n, c in (("l1", "10.70.0.0/16"), ("l2", "10.70.1.0/24"))]
+    doc = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+    r = twillctl("validate", "-f", "-", input=doc)
+    assert r.returncode == 1
+    [p] = problems(r.stdout)
+    assert (p["doc"], p["name"], p["path"]) == ("1 item 2", "l2", "spec.cidr")
+    items[1]["spec"]["cidr"] = "10.71.0.0/16"
+    r = twillctl("validate", "-f", "-", input=json.dumps({"kind": "IPPoolList", "items": items}))
+    assert r.returncode == 0, r.stdout
+    assert r.stdout.startswith("2 objects in 1 file valid")
 
 
 def test_every_problem_reported_not_just_the_first():
@@ -258,9 +272,15 @@ def test_get_one_object_json_and_yaml(cluster):
     r = twillctl("get", "twpeer", "rack1-tor", "-o", "yaml", "--kubeconfig", kc)
     assert r.returncode == 0, r.stderr
     assert "kind: BGPPeer" in r.stdout and "asNumber: 65001" in r.stdout
-    # what -o yaml prints validates again
+    # what -o yaml prints validates again, one object or a list
     r2 = twillctl("validate", "-f", "-", input=r.stdout)
     assert r2.returncode == 0, r2.stdout
+    r = twillctl("get", "twill", "-o", "yaml", "--kubeconfig", kc)
+    assert r.returncode == 0, r.stderr
+    r2 = twillctl("validate", "-f", "-", input=r.stdout)
+    assert r2.returncode == 0, r2.stdout
+    n = len(glob.glob(os.path.join(EXAMPLES, "*.yaml")))
+    assert r2.stdout.startswith("%d objects in 1 file valid" % n)
 
 
 def test_get_list_json_and_category(cluster):
