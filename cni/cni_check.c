@@ -110,7 +110,9 @@ static int check_host(const struct cni_plugin *p, struct nl_sock *host,
 			return cni_error_set(err, CNI_ERR_INTERNAL,
 					     "CHECK: host route %s dev %s missing", text,
 					     p->host_veth);
-		if (r.protocol != TWILL_ROUTE_PROTOCOL || r.scope != RT_SCOPE_LINK)
+		/* IPv6 routes have no scope in the kernel (always universe). */
+		if (r.protocol != TWILL_ROUTE_PROTOCOL ||
+		    (dst.addr.family == AF_INET && r.scope != RT_SCOPE_LINK))
 			return cni_error_set(err, CNI_ERR_INTERNAL,
 					     "CHECK: host route %s dev %s has proto %u scope %u, "
 					     "want proto %u scope link", text, p->host_veth,
