@@ -495,3 +495,145 @@ def test_bad_input(case, runtime, node, pods, data_dir):
     assert fragment in obj["msg"], obj
     assert_clean(node, pod, data_dir)
     assert set(pod.links()) == {"lo"}
+
+
+# -- Pod annotations through the test API server ------------------------------------
+
+CLONE_NEWNET = 0x40000000
+
+
+def _listener_in_netns(netns_path, host, port):
+    """A listening TCP socket created inside another netns. setns() moves only
+    the calling thread, so a throwaway thread enters the namespace, makes the
+    socket (which stays bound to that namespace) and ends."""
+    import ctypes
+    import socket
+    import threading
+
+    out = {}
+
+    def enter():
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            fd = os.open(netns_path, os.O_RDONLY)
+            try:
+                if libc.setns(fd, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns")
+            finally:
+                os.close(fd)
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+            s.listen(16)
+            out["sock"] = s
+        except Exception as e:  # reported to the caller below
+            out["err"] = e
+
+    t = threading.Thread(target=enter)
+    t.start()
+    t.join()
+    if "err" in out:
+        raise out["err"]
+    return out["sock"]
+
+
+class ApiForwarder:
+    """Makes the API server's 127.0.0.1:<port> reachable from inside the node
+    netns (same address, so the kubeconfig and its TLS name stay valid) by
+    relaying bytes to the real server from this process's namespace."""
+
+    def __init__(self, node, url):
+        import threading
+        host, port = url[len("https://"):].rsplit(":", 1)
+        self.target = (host, int(port))
+        self.sock = _listener_in_netns(node.path, host, int(port))
+        self.closed = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        import socket
+        import threading
+        while not self.closed:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        import socket
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.closed = True
+        self.sock.close()
+
+
+@pytest.fixture
+def api_in_node(apiserver, node):
+    fwd = ApiForwarder(node, apiserver.url)
+    try:
+        yield apiserver
+    finally:
+        fwd.close()
+
+
+def _pod_manifest(name):
+    return json.dumps({"apiVersion": "v1", "kind": "Pod",
+                       "metadata": {"name": name, "namespace": "default",
+                                    "annotations": {"keep": "me"}},
+                       "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
+
+
+def test_pod_annotations(api_in_node, runtime, node, pods, data_dir):
+    api = api_in_node
+    api.kubectl("apply", "-f", "-", input=_pod_manifest("annotated"))
+    pod = pods()
+    c = conf("1.0.0", data_dir, kubernetes={"kubeconfig": api.kubeconfig})
+    rt = rt_for(pod, "annotated")
+    try:
+        result = runtime.add(c, rt)
+        ip = result["ips"][0]["address"].split("/")[0]
+        obj = json.loads(api.kubectl("get", "pod", "annotated", "-o", "json").stdout)
+        ann = obj["metadata"]["annotations"]
+        assert ann["twill.dev/podIP"] == ip
+        assert ann["twill.dev/podIPs"] == ip
+        assert ann["twill.dev/containerID"] == "c-annotated"
+        assert ann["keep"] == "me"  # a merge patch leaves other keys alone
+    finally:
+        runtime.delete(c, rt)
+        api.kubectl("delete", "pod", "annotated", "--wait=false", check=False)
+    assert_clean(node, pod, data_dir)
+
+
+def test_annotation_failure_rolls_back(api_in_node, runtime, node, pods, data_dir):
+    """The Pod does not exist: the patch fails after veth, routes and the
+    allocation were made; all of it must be undone."""
+    pod = pods()
+    c = conf("1.0.0", data_dir, kubernetes={"kubeconfig": api_in_node.kubeconfig})
+    with pytest.raises(CniError) as e:
+        runtime.add(c, rt_for(pod, "no-such-pod"))
+    assert "no-such-pod" in e.value.msg
+    assert_clean(node, pod, data_dir)
+    assert set(pod.links()) == {"lo"}
