@@ -20,11 +20,6 @@ from . import discovery, errors, protobuf, selection
 from .errors import ApiError
 from .watch import serve_watch
 
-try:  # Debian's python3-yaml, only for server-side apply bodies sent as YAML.
-    import yaml
-except ImportError:  # pragma: no cover
-    yaml = None
-
 _WRITE_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 _PATCH_TYPES = ("application/merge-patch+json", "application/strategic-merge-patch+json",
                 "application/json-patch+json", "application/apply-patch+yaml")
@@ -74,6 +69,7 @@ class Handler(BaseHTTPRequestHandler):
         self._log = {"user": None, "verb": None, "group": None, "resource": None,
                      "namespace": None, "name": None, "code": None}
         self._sent = False
+        self._logged = False
 
     def log_message(self, fmt, *args):  # silence the default stderr access log
         pass
@@ -119,14 +115,14 @@ class Handler(BaseHTTPRequestHandler):
         try:
             return json.loads(raw)
         except ValueError:
-            if yaml is not None and "yaml" in content_type:
-                try:
-                    return yaml.safe_load(raw)
-                except yaml.YAMLError:
-                    pass
+            # Only JSON is understood (kubectl sends apply-patch+yaml bodies as JSON, which
+            # is YAML); the harness stays stdlib-only, so real YAML bodies are refused.
             raise errors.bad_request("the request body is not valid JSON")
 
     def _write_log(self):
+        if self._logged:
+            return
+        self._logged = True
         rec = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) +
                ".%03dZ" % (int(time.time() * 1000) % 1000),
                "method": self.command, "path": self.path}
@@ -429,6 +425,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self._log["code"] = 200
         self._sent = True
+        # Log a watch when it opens, not when it ends: a watch can outlive every
+        # reader of the log (audit logs record RequestReceived for the same reason).
+        self._write_log()
         try:
             serve_watch(reg, rt, route.namespace, send, ls, fs, q.get("resourceVersion"),
                         timeout, _truthy(q.get("allowWatchBookmarks")),
