@@ -12,7 +12,9 @@
  * On failure: annotations cleared, host veth deleted (which takes the peer
  * and every route through it), then IPAM DEL. The result reports what was
  * configured (/32 addresses), not what the IPAM plugin proposed (/24), so a
- * later CHECK compares like with like. */
+ * later CHECK compares like with like. When a prevResult is given (twill-cni
+ * chained after another plugin) its interfaces, ips and routes are kept and
+ * ours appended, as the spec asks of chained plugins. */
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -36,6 +38,7 @@ struct add_state {
 	struct cni_result ipam;
 	bool ipam_done, veth_done, annotated;
 	int host_ifindex, pod_ifindex;
+	int pod_result_index;      /* the pod interface's index in the result */
 	uint8_t pod_mac[6];
 	unsigned mtu;
 };
@@ -104,7 +107,7 @@ static int pod_side(const struct cni_plugin *p, struct add_state *s, struct cni_
 		if ((ret = netlink_addr_add(s->pod, s->pod_ifindex, &addr)) < 0 && ret != -EEXIST)
 			return cni_error_set(err, CNI_ERR_IO, "pod address %s on %s: %s", text, ifname,
 					     strerror(-ret));
-		if (cni_result_add_ip(out, &addr, NULL, 1) < 0)
+		if (cni_result_add_ip(out, &addr, NULL, s->pod_result_index) < 0)
 			return cni_error_set(err, CNI_ERR_INTERNAL, "result: too many addresses");
 		have[addr.addr.family == AF_INET6] = true;
 	}
@@ -247,6 +250,13 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 				    p->env.ifname, p->env.netns);
 		goto out;
 	}
+	/* Not first in a chain: keep what earlier plugins reported and append. */
+	if (p->cfg.prev_result &&
+	    cni_result_parse(p->cfg.prev_result, "prevResult", &out, err) < 0) {
+		ret = err->code ? err->code
+				: cni_error_set(err, CNI_ERR_INTERNAL, "prevResult: out of memory");
+		goto out;
+	}
 	if ((ret = ipam_exec_run(p, CNI_CMD_ADD, &s.ipam, err)))
 		goto out;
 	s.ipam_done = true;
@@ -286,22 +296,27 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 		goto out;
 	}
 	netlink_mac_format(host_mac, mac);
-	if (cni_result_add_interface(&out, p->host_veth, mac, NULL, (int)s.mtu) < 0) {
-		ret = cni_error_set(err, CNI_ERR_INTERNAL, "result: out of memory");
+	if (cni_result_add_interface(&out, p->host_veth, mac, NULL, (int)s.mtu) < 0 ||
+	    (s.pod_result_index = cni_result_add_interface(&out, p->env.ifname, "", p->env.netns,
+							   (int)s.mtu)) < 0) {
+		ret = cni_error_set(err, CNI_ERR_INTERNAL, "result: too many interfaces");
 		goto out;
 	}
-	cni_result_add_interface(&out, p->env.ifname, "", p->env.netns, (int)s.mtu);
 	if ((ret = pod_side(p, &s, &out, err)))
 		goto out;
-	netlink_mac_format(s.pod_mac, out.interfaces[1].mac);
+	netlink_mac_format(s.pod_mac, out.interfaces[s.pod_result_index].mac);
 	if ((ret = host_routes(p, &s, err)))
 		goto out;
 	if ((ret = annotate(p, &s, err)))
 		goto out;
-	if (s.ipam.dns && json_object_object_length(s.ipam.dns) > 0)
-		json_object_deep_copy(s.ipam.dns, &out.dns, NULL);
-	else if (p->cfg.dns)
-		json_object_deep_copy(p->cfg.dns, &out.dns, NULL);
+	if (!out.dns || json_object_object_length(out.dns) == 0) {
+		json_object_put(out.dns);
+		out.dns = NULL;
+		if (s.ipam.dns && json_object_object_length(s.ipam.dns) > 0)
+			json_object_deep_copy(s.ipam.dns, &out.dns, NULL);
+		else if (p->cfg.dns)
+			json_object_deep_copy(p->cfg.dns, &out.dns, NULL);
+	}
 	*result = cni_result_to_json(&out, p->cfg.cni_version);
 	if (!*result)
 		ret = cni_error_set(err, CNI_ERR_INTERNAL, "result: out of memory");

@@ -136,7 +136,8 @@ int cni_cmd_check(struct cni_plugin *p, struct cni_error *err)
 	if (!p->cfg.prev_result)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "prevResult: required for CHECK");
 	if (cni_result_parse(p->cfg.prev_result, "prevResult", &prev, err) < 0)
-		return err->code;
+		return err->code ? err->code
+				 : cni_error_set(err, CNI_ERR_INTERNAL, "prevResult: out of memory");
 	for (i = 0; i < prev.n_interfaces; i++)
 		if (strcmp(prev.interfaces[i].name, p->env.ifname) == 0 && prev.interfaces[i].sandbox)
 			index = (int)i;

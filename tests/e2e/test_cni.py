@@ -108,6 +108,11 @@ def bin_dir(tmp_path):
                     "echo '{\"cniVersion\":\"1.0.0\",\"code\":11,"
                     "\"msg\":\"pool exhausted, try again\"}'\nexit 1\n")
     stub.chmod(stub.stat().st_mode | stat.S_IXUSR)
+    # prints garbage on ADD, succeeds quietly on DEL (the rollback)
+    garbage = d / "ipam-garbage"
+    garbage.write_text("#!/bin/sh\ncat >/dev/null\n"
+                       "[ \"$CNI_COMMAND\" = ADD ] && echo 'this is no result'\nexit 0\n")
+    garbage.chmod(garbage.stat().st_mode | stat.S_IXUSR)
     return str(d)
 
 
@@ -365,6 +370,29 @@ def test_conflist_with_portmap_and_bandwidth(runtime, node, pods, data_dir):
     assert_clean(node, pod, data_dir)
 
 
+def test_chained_after_loopback(runtime, node, pods, data_dir):
+    """Not first in the list: prevResult's interfaces and ips are kept and
+    ours appended with the right interface indices."""
+    pod = pods()
+    sh("ip", "-n", pod.name, "link", "set", "lo", "down")
+    conflist = {"cniVersion": "1.0.0", "name": "twnet", "plugins": [
+        {"type": "loopback"},
+        {"type": "twill-cni", "ipam": {"type": "host-local", "subnet": "10.244.7.0/24",
+                                       "dataDir": data_dir}}]}
+    rt = rt_for(pod, "chained")
+    try:
+        result = runtime.add_list(conflist, rt)
+        names = [i["name"] for i in result["interfaces"]]
+        assert names[0] == "lo" and names[-2:] == [veth_name("default", "chained"), "eth0"]
+        ours = [i for i in result["ips"] if i["address"].startswith("10.244.7.")]
+        assert len(ours) == 1 and ours[0]["interface"] == len(names) - 1
+        conf1 = runtime._plugin_conf(conflist, conflist["plugins"][1], rt, result)
+        runtime.exec_plugin("twill-cni", "CHECK", conf1, rt)
+    finally:
+        runtime.del_list(conflist, rt)
+    assert_clean(node, pod, data_dir)
+
+
 # -- concurrency -------------------------------------------------------------------
 
 def test_50_concurrent_adds_then_dels(runtime, node, pods, data_dir):
@@ -474,8 +502,14 @@ BAD_CASES = [
     ("ifname-too-long", lambda c: c, {"CNI_IFNAME": "eth0123456789abc"}, 4, "CNI_IFNAME"),
     ("ipam-missing", lambda c: {**c, "ipam": {**c["ipam"], "type": "no-such-ipam"}}, {}, 7,
      "ipam.type"),
+    ("not-a-netns", lambda c: c, {"CNI_NETNS": "/etc/hostname"}, 4,
+     "not a network namespace"),
     ("ipam-error", lambda c: {**c, "ipam": {"type": "ipam-busy"}}, {}, 11,
      "pool exhausted"),
+    ("ipam-garbage", lambda c: {**c, "ipam": {"type": "ipam-garbage"}}, {}, 6,
+     "ipam plugin ipam-garbage result"),
+    ("bad-prev-result", lambda c: {**c, "prevResult": {"ips": [{"address": "nope"}]}}, {}, 6,
+     "prevResult: ips[0].address"),
     ("bad-kubeconfig-after-veth", lambda c: {**c, "kubernetes": {"kubeconfig": "/nonexistent"}},
      {}, 7, "kubernetes.kubeconfig"),
 ]
