@@ -5,6 +5,8 @@
  * 10k routes. A "satisfied" bit per desired route records that the dump
  * already holds it exactly; everything unsatisfied is replaced, and every
  * dumped route of ours whose key is not desired is deleted (once in sync).
+ * A desired prefix held only by another protocol's route is a conflict and
+ * is not written: NLM_F_REPLACE would silently overwrite that route.
  * The manager holds no picture of the kernel between applies: every apply
  * re-dumps, which is what repairs drift (a route deleted by hand, a veth
  * recreated) without any event from the kernel. */
@@ -53,7 +55,10 @@ bool route_entry_equal(const struct route_entry *a, const struct route_entry *b)
 	if (a->type != b->type || a->onlink != b->onlink || a->scope != b->scope ||
 	    a->protocol != b->protocol || a->has_gw != b->has_gw)
 		return false;
-	if (strncmp(a->ifname, b->ifname, ROUTE_IFNAME_SIZE) != 0)
+	/* A gateway route wanted without a device takes the one the kernel
+	 * resolves for the gateway, which the dump then reports. */
+	if (!(a->ifname[0] == '\0' && a->has_gw) &&
+	    strncmp(a->ifname, b->ifname, ROUTE_IFNAME_SIZE) != 0)
 		return false;
 	return !a->has_gw || ip_equal(&a->gw, &b->gw);
 }
@@ -80,9 +85,11 @@ static int indexed_compare(const void *pa, const void *pb)
 
 int route_diff(const struct route_entry *desired, size_t n_desired,
 	       const struct route_entry *actual, size_t n_actual, uint8_t protocol,
-	       size_t **replace, size_t *n_replace, size_t **remove, size_t *n_remove)
+	       size_t **replace, size_t *n_replace, size_t **remove, size_t *n_remove,
+	       size_t *n_conflict)
 {
-	bool *satisfied = NULL;
+	enum { OURS_EQUAL = 1, OURS_PRESENT = 2, FOREIGN = 4 };
+	uint8_t *seen = NULL;
 	size_t i;
 	int rc = 0;
 
@@ -90,31 +97,46 @@ int route_diff(const struct route_entry *desired, size_t n_desired,
 	*remove = NULL;
 	*n_replace = 0;
 	*n_remove = 0;
-	satisfied = calloc(n_desired ? n_desired : 1, sizeof(*satisfied));
+	*n_conflict = 0;
+	seen = calloc(n_desired ? n_desired : 1, sizeof(*seen));
 	*replace = malloc((n_desired ? n_desired : 1) * sizeof(**replace));
 	*remove = malloc((n_actual ? n_actual : 1) * sizeof(**remove));
-	if (!satisfied || !*replace || !*remove) {
+	if (!seen || !*replace || !*remove) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n_actual; i++) {
 		const struct route_entry *want = NULL;
 
-		if (actual[i].protocol != protocol)
-			continue; /* not ours: never touched */
 		if (n_desired)
 			want = bsearch(&actual[i], desired, n_desired, sizeof(*desired),
 				       key_compare_void);
-		if (!want)
+		if (actual[i].protocol != protocol) {
+			/* Not ours: never touched, and it blocks a write of
+			 * ours to the same prefix (REPLACE would overwrite it). */
+			if (want)
+				seen[want - desired] |= FOREIGN;
+			continue;
+		}
+		if (!want) {
 			(*remove)[(*n_remove)++] = i;
-		else if (route_entry_equal(want, &actual[i]))
-			satisfied[want - desired] = true;
+			continue;
+		}
+		seen[want - desired] |= OURS_PRESENT;
+		if (route_entry_equal(want, &actual[i]))
+			seen[want - desired] |= OURS_EQUAL;
 	}
-	for (i = 0; i < n_desired; i++)
-		if (!satisfied[i])
-			(*replace)[(*n_replace)++] = i;
+	for (i = 0; i < n_desired; i++) {
+		if (seen[i] & OURS_EQUAL)
+			continue;
+		if ((seen[i] & FOREIGN) && !(seen[i] & OURS_PRESENT)) {
+			(*n_conflict)++;
+			continue;
+		}
+		(*replace)[(*n_replace)++] = i;
+	}
 out:
-	free(satisfied);
+	free(seen);
 	if (rc < 0) {
 		free(*replace);
 		free(*remove);
@@ -256,7 +278,7 @@ int route_mgr_apply(struct route_mgr *m, struct route_apply_stats *stats)
 {
 	struct route_apply_stats st = {0};
 	struct route_entry *actual = NULL;
-	size_t n_actual = 0, *replace = NULL, *remove = NULL, n_replace, n_remove;
+	size_t n_actual = 0, *replace = NULL, *remove = NULL, n_replace, n_remove, i;
 	int rc, wrc;
 
 	st.desired = m->n_desired;
@@ -265,14 +287,19 @@ int route_mgr_apply(struct route_mgr *m, struct route_apply_stats *stats)
 		log_warn("event=route_dump_failed err=%d", rc);
 		goto out;
 	}
-	st.dumped = n_actual;
-	for (size_t i = 0; i < n_actual; i++)
+	for (i = 0; i < n_actual; i++) {
 		if (actual[i].table == ROUTE_TABLE_MAIN)
 			actual[i].table = 0;
+		if (actual[i].protocol == m->protocol)
+			st.dumped++;
+	}
 	rc = route_diff(m->desired, m->n_desired, actual, n_actual, m->protocol, &replace,
-			&n_replace, &remove, &n_remove);
+			&n_replace, &remove, &n_remove, &st.conflicts);
 	if (rc < 0)
 		goto out;
+	if (st.conflicts)
+		log_warn("event=route_conflict routes=%zu msg=\"a route of another protocol "
+			 "holds a prefix felix wants; left alone\"", st.conflicts);
 	/* Replace first: a prefix changing next hop is never missing. */
 	rc = write_batch(m, false, m->desired, replace, n_replace, &st.replaced, &st.failed);
 	if (!m->in_sync) {
@@ -285,8 +312,9 @@ int route_mgr_apply(struct route_mgr *m, struct route_apply_stats *stats)
 out:
 	if (st.replaced || st.deleted || st.failed)
 		log_info("event=route_apply desired=%zu dumped=%zu replaced=%zu deleted=%zu "
-			 "failed=%zu deferred=%zu",
-			 st.desired, st.dumped, st.replaced, st.deleted, st.failed, st.deferred);
+			 "failed=%zu deferred=%zu conflicts=%zu",
+			 st.desired, st.dumped, st.replaced, st.deleted, st.failed, st.deferred,
+			 st.conflicts);
 	free(actual);
 	free(replace);
 	free(remove);

@@ -14,9 +14,10 @@
  *         would make us delete routes carrying live traffic (a restart must
  *         not drop a packet).
  *    Replacing before deleting means a prefix moving between next hops is
- *    never absent. Routes with another protocol are never looked at, let
- *    alone deleted: the shim's dump filters by protocol and the manager
- *    checks it again.
+ *    never absent. Routes with another protocol are never deleted or
+ *    overwritten: a wanted prefix that only another protocol's route holds
+ *    (same table and destination) is a conflict, counted and logged, and
+ *    left alone until that route goes away.
  *  - apply() is idempotent; a second apply with nothing changed writes
  *    nothing. Per-route failures (e.g. -ENODEV: the veth is not there yet)
  *    do not stop the batch; they are counted, logged once per apply, and
@@ -54,8 +55,10 @@ struct route_entry {
 };
 
 /* The kernel as route_mgr sees it. Every function returns 0 or -errno.
- * dump: all routes (both families, every table) whose protocol is
- *   `protocol`, as a malloc'ed array the caller frees (NULL when empty).
+ * dump: the routes of both families in every table but "local", as a
+ *   malloc'ed array the caller frees (NULL when empty). It must return all
+ *   routes of `protocol` and should return the others too (they are needed
+ *   to detect conflicts; the manager never writes them).
  * replace_batch / delete_batch: write n routes; errs[i] receives 0 or the
  *   -errno of route i. The return value is about the batch as a whole (a
  *   socket failure), not about single routes. */
@@ -73,6 +76,7 @@ struct route_apply_stats {
 	size_t deleted;
 	size_t failed;    /* writes that returned an error */
 	size_t deferred;  /* unwanted routes kept because not yet in sync */
+	size_t conflicts; /* wanted prefixes held by another protocol's route */
 };
 
 struct route_mgr;
@@ -89,16 +93,19 @@ int route_mgr_apply(struct route_mgr *m, struct route_apply_stats *stats);
 
 /* Key order: table (0 and 254 are the same table), family, address, length. */
 int route_entry_key_compare(const struct route_entry *a, const struct route_entry *b);
-/* Same key and same forwarding content (type, device, gateway, onlink,
- * scope, protocol). */
-bool route_entry_equal(const struct route_entry *a, const struct route_entry *b);
+/* wanted and actual have the same key and forwarding content (type,
+ * device, gateway, onlink, scope, protocol). A wanted gateway route with no
+ * device matches whatever device actual went out on (the kernel resolved it). */
+bool route_entry_equal(const struct route_entry *wanted, const struct route_entry *actual);
 
 /* Diff sorted, key-unique desired against actual (any order): indexes into
- * desired of routes to replace and into actual of routes to delete (actual
- * entries of another protocol are ignored). Arrays are malloc'ed (NULL when
- * empty). 0 or -ENOMEM. */
+ * desired of routes to replace and into actual of routes to delete; actual
+ * entries of another protocol are never deleted, and a desired key only they
+ * hold is counted in n_conflict instead of replaced. Arrays are malloc'ed.
+ * 0 or -ENOMEM. */
 int route_diff(const struct route_entry *desired, size_t n_desired,
 	       const struct route_entry *actual, size_t n_actual, uint8_t protocol,
-	       size_t **replace, size_t *n_replace, size_t **remove, size_t *n_remove);
+	       size_t **replace, size_t *n_replace, size_t **remove, size_t *n_remove,
+	       size_t *n_conflict);
 
 #endif

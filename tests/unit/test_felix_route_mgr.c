@@ -63,9 +63,9 @@ static int fake_dump(void *ctx, uint8_t protocol, struct route_entry **out, size
 		return fk.dump_error;
 	*out = malloc(MAX_FAKE * sizeof(**out));
 	assert_non_null(*out);
+	(void)protocol; /* like the netlink shim: everything, the manager filters */
 	for (i = 0; i < fk.n; i++)
-		if (fk.routes[i].protocol == protocol)
-			(*out)[(*n)++] = fk.routes[i];
+		(*out)[(*n)++] = fk.routes[i];
 	return 0;
 }
 
@@ -200,7 +200,7 @@ static void test_no_delete_before_in_sync(void **state)
 
 static void test_foreign_routes_untouched(void **state)
 {
-	struct route_entry bird = R("10.244.1.0/26", NULL, "10.0.0.2");
+	struct route_entry bird = R("10.244.2.0/26", NULL, "10.0.0.2");
 	struct route_entry stat = R("192.168.0.0/16", NULL, "10.0.0.254");
 	struct route_entry want = R("10.244.1.0/26", NULL, "10.0.0.3");
 
@@ -216,6 +216,29 @@ static void test_foreign_routes_untouched(void **state)
 	assert_true(kernel_has(&stat));
 	assert_true(kernel_has(&want));
 	assert_int_equal(fk.deleted, 0);
+}
+
+static void test_foreign_prefix_is_conflict(void **state)
+{
+	struct route_entry stat = R("10.244.1.0/26", NULL, "10.0.0.254");
+	struct route_entry want = R("10.244.1.0/26", NULL, "10.0.0.3");
+	struct route_apply_stats st;
+
+	(void)state;
+	stat.protocol = 4;
+	kernel_add(stat);
+	route_mgr_set_in_sync(mgr, true);
+	assert_int_equal(route_mgr_set_desired(mgr, &want, 1), 0);
+	assert_int_equal(route_mgr_apply(mgr, &st), 0);
+	assert_int_equal(st.conflicts, 1);
+	assert_int_equal(st.replaced, 0);
+	assert_int_equal(fk.replace_calls, 0);
+	assert_true(kernel_has(&stat));
+	/* The admin removes the static route: felix takes the prefix. */
+	fk.n = 0;
+	assert_int_equal(route_mgr_apply(mgr, &st), 0);
+	assert_int_equal(st.conflicts, 0);
+	assert_true(kernel_has(&want));
 }
 
 static void test_changed_route_replaced_not_deleted(void **state)
@@ -367,11 +390,13 @@ static void test_diff_pure(void **state)
 					R("10.0.2.0/24", NULL, "10.9.0.9"),
 					R("10.0.4.0/24", NULL, "10.9.0.4"),
 					R("10.0.5.0/24", NULL, "10.9.0.5")};
-	size_t *rep, *rem, nrep, nrem;
+	size_t *rep, *rem, nrep, nrem, nconf;
 
 	(void)state;
 	actual[3].protocol = 2; /* kernel */
-	assert_int_equal(route_diff(desired, 3, actual, 4, OURS, &rep, &nrep, &rem, &nrem), 0);
+	assert_int_equal(route_diff(desired, 3, actual, 4, OURS, &rep, &nrep, &rem, &nrem, &nconf),
+			 0);
+	assert_int_equal(nconf, 0);
 	assert_int_equal(nrep, 2);
 	assert_int_equal(rep[0], 0);
 	assert_int_equal(rep[1], 1);
@@ -402,6 +427,13 @@ static void test_entry_equal_fields(void **state)
 	assert_true(route_entry_equal(&a, &b));
 	b.table = 100;
 	assert_false(route_entry_equal(&a, &b));
+	/* Wanted via a gateway without a device: the kernel's pick is fine. */
+	a = R("10.0.1.0/24", NULL, "10.9.0.1");
+	b = R("10.0.1.0/24", "eth0", "10.9.0.1");
+	assert_true(route_entry_equal(&a, &b));
+	assert_false(route_entry_equal(&b, &a));
+	b = R("10.0.1.0/24", "eth0", "10.9.0.2");
+	assert_false(route_entry_equal(&a, &b));
 }
 
 static void test_ipv6_routes(void **state)
@@ -423,6 +455,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_apply_idempotent, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_no_delete_before_in_sync, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_foreign_routes_untouched, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_foreign_prefix_is_conflict, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_changed_route_replaced_not_deleted, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_unwanted_deleted_wanted_kept, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_drift_repaired, setup, teardown),
