@@ -80,6 +80,10 @@ class CniRuntime:
             env["CNI_IFNAME"] = rt.ifname
             if rt.args:
                 env["CNI_ARGS"] = ";".join(f"{k}={v}" for k, v in rt.args.items())
+        # sanitizer settings of a test run reach sanitized plugin builds
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                env[k] = os.environ[k]
         env.update(extra_env or {})
         return {k: v for k, v in env.items() if v is not None}
 

@@ -325,6 +325,50 @@ def test_del_after_netns_deleted(runtime, node, pods, data_dir):
     assert_clean(node, None, data_dir)
 
 
+def test_del_after_partial_add(runtime, node, pods, data_dir):
+    """An ADD that died after the allocation and the veth (no routes, no
+    addresses yet): DEL removes what exists."""
+    pod = pods()
+    c = conf("1.0.0", data_dir)
+    rt = rt_for(pod, "partial")
+    runtime.exec_plugin("host-local", "ADD", c, rt)  # the allocation alone
+    assert len(allocations(data_dir)) == 1
+    sh("ip", "-n", node.name, "link", "add", veth_name("default", "partial"), "type", "veth",
+       "peer", "name", "eth0", "netns", pod.name)
+    runtime.delete(c, rt)
+    assert_clean(node, pod, data_dir)
+
+
+def test_add_replaces_stale_host_veth(runtime, node, pods, data_dir):
+    """A host veth left by an earlier sandbox of the same pod does not
+    block the ADD of the new one."""
+    pod = pods()
+    stale = veth_name("default", "stale")
+    sh("ip", "-n", node.name, "link", "add", stale, "type", "veth", "peer", "name", "junk0")
+    c = conf("1.0.0", data_dir)
+    rt = rt_for(pod, "stale")
+    try:
+        runtime.add(c, rt)
+        assert "junk0" not in node.links()
+        runtime.check(c, rt)
+    finally:
+        runtime.delete(c, rt)
+    assert_clean(node, pod, data_dir)
+
+
+def test_log_file(runtime, node, pods, data_dir, tmp_path):
+    pod = pods()
+    log = tmp_path / "cni.log"
+    c = conf("1.0.0", data_dir, log_level="debug", log_file=str(log))
+    rt = rt_for(pod, "logged")
+    runtime.add(c, rt)
+    runtime.delete(c, rt)
+    lines = log.read_text().splitlines()
+    assert any("comp=cni event=add container=c-logged" in l for l in lines), lines
+    assert any("level=debug" in l and "event=ipam_exec" in l for l in lines), lines
+    assert_clean(node, pod, data_dir)
+
+
 # -- conflist: portmap and bandwidth after twill-cni -------------------------------
 
 def test_conflist_with_portmap_and_bandwidth(runtime, node, pods, data_dir):
