@@ -1,0 +1,8 @@
+"""twill-lab: a multi-node twill cluster in network namespaces (docs/lab.md).
+
+One module per concern: lab (naming, state file, lock), sh (commands and
+namespaces), procs (detached processes recorded by pid + start time),
+relay (API server access from node namespaces), control_plane (etcd, API
+server, kubectl), topology (the node network), node_agent (what the
+DaemonSet does on a node), pods, status, teardown, cli.
+"""
