@@ -161,3 +161,123 @@ def test_reflector_and_client_agree(tmp_path):
     cl_block = client.split("protocol bgp Node_10_0_0_10 {", 1)[1].split("\n}\n", 1)[0]
     assert "rr client;" in rr_block and "rr client" not in cl_block
     assert ("passive on;" in rr_block) != ("passive on;" in cl_block)
+
+
+# ---- the twill-confgen daemon against the test API server ----
+
+import signal  # noqa: E402
+import stat  # noqa: E402
+import time  # noqa: E402
+
+
+def confgen_bin():
+    path = os.path.join(build_dir(), "confgen", "twill-confgen")
+    if not os.access(path, os.X_OK):
+        pytest.skip(f"{path} not built (set TWILL_BUILD_DIR to a build directory)")
+    return path
+
+
+def create(apiserver, obj):
+    group = "api/v1" if obj["apiVersion"] == "v1" else "apis/" + obj["apiVersion"]
+    plural = {"Node": "nodes", "Secret": "secrets", "IPPool": "ippools", "BGPPeer": "bgppeers",
+              "BGPConfiguration": "bgpconfigurations",
+              "BlockAffinity": "blockaffinities"}[obj["kind"]]
+    ns = obj["metadata"].get("namespace")
+    path = f"/{group}/namespaces/{ns}/{plural}" if ns else f"/{group}/{plural}"
+    status, body = apiserver.request("POST", path, obj)
+    assert status == 201, body
+    return path + "/" + obj["metadata"]["name"]
+
+
+def wait_for(pred, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def metrics(path):
+    try:
+        text = open(path).read()
+    except FileNotFoundError:
+        return {}
+    return {ln.split()[0]: float(ln.split()[1]) for ln in text.splitlines()
+            if ln and not ln.startswith("#")}
+
+
+@pytest.fixture(scope="module")
+def datastore(apiserver):
+    apiserver.apply_crds()
+    status, body = apiserver.request("POST", "/api/v1/namespaces", {
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "twill-system"}})
+    assert status in (201, 409), body
+    create(apiserver, node("cg-1", "10.9.0.1/24"))
+    create(apiserver, node("cg-2", "10.9.0.2/24"))
+    create(apiserver, twill("IPPool", "cg-pool", {"cidr": "10.233.0.0/16"}))
+    create(apiserver, twill("BlockAffinity", "cg-1-10-233-0-0-26",
+                            {"node": "cg-1", "cidr": "10.233.0.0/26", "state": "confirmed"}))
+    create(apiserver, secret("cg-bgp", {"tor": "cg-secret"}))
+    return apiserver
+
+
+def test_confgen_once_renders_from_the_api(datastore, tmp_path):
+    conf, ready, prom = tmp_path / "bird.conf", tmp_path / "ready", tmp_path / "metrics.prom"
+    p = subprocess.run([confgen_bin(), "--once", "--node", "cg-1", "--kubeconfig",
+                        datastore.kubeconfig, "--config", str(conf), "--socket", "",
+                        "--bird", BIRD, "--debounce-ms", "20", "--ready-file", str(ready),
+                        "--metrics-file", str(prom)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    text = conf.read_text()
+    assert "protocol bgp Mesh_10_9_0_2 {" in text
+    assert "route 10.233.0.0/26 blackhole;" in text
+    assert stat.S_IMODE(os.stat(conf).st_mode) == 0o600
+    assert ready.exists()
+    m = metrics(prom)
+    assert m["twill_confgen_applied_total"] == 1 and m["twill_confgen_ready"] == 1
+    assert "event=config_applied" in p.stderr
+
+
+def test_confgen_rejected_render_never_replaces_working_config(datastore, tmp_path):
+    # A BIRD stand-in that parses with the real BIRD but refuses any config
+    # mentioning 192.0.2.66, as a real BIRD would refuse a config it cannot load.
+    picky = tmp_path / "picky-bird"
+    picky.write_text("#!/bin/sh\n"
+                     "if grep -q 192.0.2.66 \"$3\"; then echo 'bad peer 192.0.2.66' >&2; exit 1; fi\n"
+                     f"exec {BIRD} \"$@\"\n")
+    picky.chmod(0o755)
+    conf, prom = tmp_path / "bird.conf", tmp_path / "metrics.prom"
+    proc = subprocess.Popen([confgen_bin(), "--node", "cg-1", "--kubeconfig", datastore.kubeconfig,
+                             "--config", str(conf), "--socket", "", "--bird", str(picky),
+                             "--debounce-ms", "20", "--metrics-file", str(prom)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    bad = good = None
+    try:
+        wait_for(lambda: metrics(prom).get("twill_confgen_applied_total", 0) >= 1, "first config")
+        working = conf.read_text()
+        bad = create(datastore, twill("BGPPeer", "cg-bad", {"peerIP": "192.0.2.66", "asNumber": 65066}))
+        wait_for(lambda: metrics(prom).get("twill_confgen_config_rejected_total", 0) >= 1,
+                 "the rejection")
+        assert conf.read_text() == working
+        assert metrics(prom)["twill_confgen_ready"] == 1
+        assert [f for f in os.listdir(tmp_path) if ".tmp." in f] == []
+        # the next good change goes through (the bad peer removed, another added)
+        assert datastore.request("DELETE", bad)[0] == 200
+        bad = None
+        good = create(datastore, twill("BGPPeer", "cg-good", {
+            "peerIP": "10.9.0.254", "asNumber": 65001,
+            "password": {"secretKeyRef": {"name": "cg-bgp", "key": "tor"}}}))
+        wait_for(lambda: "Peer_10_9_0_254" in conf.read_text(), "the good peer")
+        text = conf.read_text()
+        assert 'password "cg-secret";' in text and "192.0.2.66" not in text
+    finally:
+        for path in (bad, good):
+            if path:
+                datastore.request("DELETE", path)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "event=config_rejected" in err and "bad peer 192.0.2.66" in err
+    assert "cg-secret" not in err  # passwords never reach the log
