@@ -191,7 +191,7 @@ static int annotate(const struct cni_plugin *p, struct add_state *s, struct cni_
 			strncat(all, ",", sizeof(all) - strlen(all) - 1);
 		strncat(all, text, sizeof(all) - strlen(all) - 1);
 	}
-	ret = pod_annotate_set(p->cfg.kubeconfig, p->env.k8s.pod_namespace, p->env.k8s.pod_name,
+	ret = cni_pod_annotate_set(p->cfg.kubeconfig, p->env.k8s.pod_namespace, p->env.k8s.pod_name,
 			       first, all, p->env.container_id, err);
 	if (ret == 0)
 		s->annotated = true;
@@ -206,14 +206,14 @@ static void rollback(const struct cni_plugin *p, struct add_state *s)
 
 	cni_error_clear(&ignored);
 	if (s->annotated)
-		pod_annotate_clear(p->cfg.kubeconfig, p->env.k8s.pod_namespace, p->env.k8s.pod_name,
+		cni_pod_annotate_clear(p->cfg.kubeconfig, p->env.k8s.pod_namespace, p->env.k8s.pod_name,
 				   &ignored);
 	if (s->veth_done && (ret = netlink_link_delete(s->host, p->host_veth)) < 0)
 		log_error("event=rollback_veth_failed veth=%s err=\"%s\"", p->host_veth,
 			  strerror(-ret));
 	if (s->ipam_done) {
 		cni_error_clear(&ignored);
-		if (ipam_exec_run(p, CNI_CMD_DEL, &none, &ignored))
+		if (cni_ipam_exec(p, CNI_CMD_DEL, &none, &ignored))
 			log_error("event=rollback_ipam_failed container=%s msg=\"%s\"",
 				  p->env.container_id, ignored.msg);
 		cni_result_free(&none);
@@ -234,7 +234,7 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 	s.netns_fd = -1;
 	cni_result_init(&out);
 	*result = NULL;
-	if ((ret = netns_open(p->env.netns, &s.netns_fd)) < 0) {
+	if ((ret = cni_netns_open(p->env.netns, &s.netns_fd)) < 0) {
 		ret = cni_error_set(err, CNI_ERR_INVALID_ENV, "CNI_NETNS: %s: %s", p->env.netns,
 				    ret == -EINVAL ? "not a network namespace" : strerror(-ret));
 		goto out;
@@ -257,7 +257,7 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 				: cni_error_set(err, CNI_ERR_INTERNAL, "prevResult: out of memory");
 		goto out;
 	}
-	if ((ret = ipam_exec_run(p, CNI_CMD_ADD, &s.ipam, err)))
+	if ((ret = cni_ipam_exec(p, CNI_CMD_ADD, &s.ipam, err)))
 		goto out;
 	s.ipam_done = true;
 	if (s.ipam.n_ips == 0) {

@@ -147,9 +147,9 @@ int cni_cmd_check(struct cni_plugin *p, struct cni_error *err)
 				    p->env.ifname);
 		goto out;
 	}
-	if ((ret = ipam_exec_run(p, CNI_CMD_CHECK, &none, err)))
+	if ((ret = cni_ipam_exec(p, CNI_CMD_CHECK, &none, err)))
 		goto out;
-	if ((ret = netns_open(p->env.netns, &fd)) < 0) {
+	if ((ret = cni_netns_open(p->env.netns, &fd)) < 0) {
 		ret = cni_error_set(err, CNI_ERR_INVALID_ENV, "CNI_NETNS: %s: %s", p->env.netns,
 				    ret == -EINVAL ? "not a network namespace" : strerror(-ret));
 		goto out;

@@ -26,7 +26,7 @@ static int delete_pod_interface(const struct cni_plugin *p, struct cni_error *er
 
 	if (!p->env.netns)
 		return 0;
-	ret = netns_open(p->env.netns, &fd);
+	ret = cni_netns_open(p->env.netns, &fd);
 	if (ret == -ENOENT || ret == -EINVAL) {
 		log_debug("event=del_netns_gone netns=%s", p->env.netns);
 		return 0;
@@ -68,7 +68,7 @@ int cni_cmd_del(struct cni_plugin *p, struct cni_error *err)
 
 	if ((ret = delete_pod_interface(p, err)))
 		return ret;
-	ret = ipam_exec_run(p, CNI_CMD_DEL, &none, err);
+	ret = cni_ipam_exec(p, CNI_CMD_DEL, &none, err);
 	cni_result_free(&none);
 	if (ret == 0)
 		log_info("event=del container=%s veth=%s", p->env.container_id, p->host_veth);

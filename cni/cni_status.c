@@ -30,7 +30,7 @@ static int delegate(struct cni_plugin *p, enum cni_command cmd, int missing_code
 	bool speaks = false;
 	int ret;
 
-	ret = ipam_exec_supports(p, "1.1.0", &speaks);
+	ret = cni_ipam_supports(p, "1.1.0", &speaks);
 	if (ret == -ENOENT)
 		return cni_error_set(err, missing_code,
 				     "ipam.type: plugin \"%s\" not found in CNI_PATH (%s)",
@@ -43,7 +43,7 @@ static int delegate(struct cni_plugin *p, enum cni_command cmd, int missing_code
 			  cni_command_name(cmd), p->cfg.ipam_type);
 		return 0;
 	}
-	ret = ipam_exec_run(p, cmd, &none, err);
+	ret = cni_ipam_exec(p, cmd, &none, err);
 	cni_result_free(&none);
 	return ret;
 }

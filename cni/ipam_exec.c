@@ -24,7 +24,7 @@
 
 #define IPAM_OUTPUT_MAX (1024 * 1024)
 
-int ipam_find(const char *cni_path, const char *type, char *out, size_t size)
+int cni_ipam_find(const char *cni_path, const char *type, char *out, size_t size)
 {
 	const char *p = cni_path;
 
@@ -250,7 +250,7 @@ out:
 	return ret;
 }
 
-int ipam_exec_run(const struct cni_plugin *p, enum cni_command cmd, struct cni_result *result,
+int cni_ipam_exec(const struct cni_plugin *p, enum cni_command cmd, struct cni_result *result,
 		  struct cni_error *err)
 {
 	char path[PATH_MAX];
@@ -259,7 +259,7 @@ int ipam_exec_run(const struct cni_plugin *p, enum cni_command cmd, struct cni_r
 	int ret;
 
 	cni_result_init(result);
-	if (ipam_find(p->env.path, p->cfg.ipam_type, path, sizeof(path)) < 0)
+	if (cni_ipam_find(p->env.path, p->cfg.ipam_type, path, sizeof(path)) < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "ipam.type: plugin \"%s\" not found in CNI_PATH (%s)",
 				     p->cfg.ipam_type, p->env.path ? p->env.path : "");
@@ -283,7 +283,7 @@ int ipam_exec_run(const struct cni_plugin *p, enum cni_command cmd, struct cni_r
 	return ret;
 }
 
-int ipam_exec_supports(const struct cni_plugin *p, const char *version, bool *out)
+int cni_ipam_supports(const struct cni_plugin *p, const char *version, bool *out)
 {
 	char path[PATH_MAX], input[64], *output = NULL;
 	char **envp;
@@ -292,7 +292,7 @@ int ipam_exec_supports(const struct cni_plugin *p, const char *version, bool *ou
 	int status = 0, ret;
 
 	*out = false;
-	if (ipam_find(p->env.path, p->cfg.ipam_type, path, sizeof(path)) < 0)
+	if (cni_ipam_find(p->env.path, p->cfg.ipam_type, path, sizeof(path)) < 0)
 		return -ENOENT;
 	envp = env_with_command(p->envp, "VERSION");
 	if (!envp)

@@ -3,7 +3,7 @@
  * CNI_COMMAND may differ, e.g. DEL while rolling back an ADD) and the same
  * network configuration on stdin; its stdout is a result or an error object.
  *
- * Contract: ipam_exec_run() returns 0 and the parsed result (ADD) or 0 with
+ * Contract: cni_ipam_exec() returns 0 and the parsed result (ADD) or 0 with
  * an empty result (DEL/CHECK/GC/STATUS), or a CNI error code with err set:
  *   - plugin not in CNI_PATH: 7, "ipam.type: plugin \"x\" not found in
  *     CNI_PATH (...)"; the network config names a plugin that is not there;
@@ -22,11 +22,11 @@
 #include "cni_plugin.h"
 
 /* Absolute path of plugin type in the ':'-separated cni_path. 0, -ENOENT. */
-int ipam_find(const char *cni_path, const char *type, char *out, size_t size);
-int ipam_exec_run(const struct cni_plugin *p, enum cni_command cmd, struct cni_result *result,
+int cni_ipam_find(const char *cni_path, const char *type, char *out, size_t size);
+int cni_ipam_exec(const struct cni_plugin *p, enum cni_command cmd, struct cni_result *result,
 		  struct cni_error *err);
 /* Ask the IPAM plugin (VERSION) whether it speaks version: *out. 0,
  * -ENOENT (not in CNI_PATH) or -errno when it cannot be run. */
-int ipam_exec_supports(const struct cni_plugin *p, const char *version, bool *out);
+int cni_ipam_supports(const struct cni_plugin *p, const char *version, bool *out);
 
 #endif

@@ -15,7 +15,7 @@
 #define NSFS_MAGIC 0x6e736673
 #endif
 
-int netns_open(const char *path, int *fd)
+int cni_netns_open(const char *path, int *fd)
 {
 	struct statfs st;
 	int f;

@@ -71,7 +71,7 @@ out:
 	return ret;
 }
 
-int pod_annotate_set(const char *kubeconfig, const char *pod_namespace, const char *pod_name,
+int cni_pod_annotate_set(const char *kubeconfig, const char *pod_namespace, const char *pod_name,
 		     const char *pod_ip, const char *pod_ips, const char *container_id,
 		     struct cni_error *err)
 {
@@ -85,7 +85,7 @@ int pod_annotate_set(const char *kubeconfig, const char *pod_namespace, const ch
 	return patch(kubeconfig, pod_namespace, pod_name, a, err);
 }
 
-int pod_annotate_clear(const char *kubeconfig, const char *pod_namespace, const char *pod_name,
+int cni_pod_annotate_clear(const char *kubeconfig, const char *pod_namespace, const char *pod_name,
 		       struct cni_error *err)
 {
 	json_object *a = json_object_new_object();

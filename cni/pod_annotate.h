@@ -1,11 +1,11 @@
 /* pod_annotate: record a pod's network identity on its Pod object.
  *
- * Contract: pod_annotate_set() merge-patches metadata.annotations of Pod
+ * Contract: cni_pod_annotate_set() merge-patches metadata.annotations of Pod
  * <namespace>/<name> with
  *     twill.dev/podIP        first address (no prefix length)
  *     twill.dev/podIPs       all addresses, comma separated
  *     twill.dev/containerID  CNI_CONTAINERID
- * through the API server named by the kubeconfig; pod_annotate_clear() sets
+ * through the API server named by the kubeconfig; cni_pod_annotate_clear() sets
  * the three keys to null (merge-patch delete), used to roll back a failed
  * ADD. Errors become CNI errors: unusable kubeconfig -> 7 naming
  * kubernetes.kubeconfig; API unreachable, timeouts, conflicts -> 11 (try
@@ -19,10 +19,10 @@
 #define POD_ANNOTATION_IPS "twill.dev/podIPs"
 #define POD_ANNOTATION_CONTAINER_ID "twill.dev/containerID"
 
-int pod_annotate_set(const char *kubeconfig, const char *pod_namespace, const char *pod_name,
+int cni_pod_annotate_set(const char *kubeconfig, const char *pod_namespace, const char *pod_name,
 		     const char *pod_ip, const char *pod_ips, const char *container_id,
 		     struct cni_error *err);
-int pod_annotate_clear(const char *kubeconfig, const char *pod_namespace, const char *pod_name,
+int cni_pod_annotate_clear(const char *kubeconfig, const char *pod_namespace, const char *pod_name,
 		       struct cni_error *err);
 
 #endif
