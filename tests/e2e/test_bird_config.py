@@ -281,3 +281,113 @@ def test_confgen_rejected_render_never_replaces_working_config(datastore, tmp_pa
     assert proc.returncode == 0, err
     assert "event=config_rejected" in err and "bad peer 192.0.2.66" in err
     assert "cg-secret" not in err  # passwords never reach the log
+
+
+# ---- two real BIRDs in network namespaces, configured only by the renderer ----
+
+def sh(*args, check=True):
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=30, check=check)
+
+
+@pytest.fixture
+def two_node_lab(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root for network namespaces")
+    tag = f"tw{os.getpid() % 100000}"
+    lab = {"ns": [f"{tag}a", f"{tag}b"], "procs": [], "dir": tmp_path}
+    try:
+        for ns in lab["ns"]:
+            sh("ip", "netns", "add", ns)
+            sh("ip", "-n", ns, "link", "set", "lo", "up")
+        sh("ip", "link", "add", f"{tag}va", "netns", lab["ns"][0], "type", "veth",
+           "peer", "name", f"{tag}vb", "netns", lab["ns"][1])
+        for i, (ns, dev) in enumerate(zip(lab["ns"], [f"{tag}va", f"{tag}vb"])):
+            sh("ip", "-n", ns, "addr", "add", f"10.9.0.{i + 1}/24", "dev", dev)
+            sh("ip", "-n", ns, "link", "set", dev, "up")
+        yield lab
+    finally:
+        for p in lab["procs"]:
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for ns in lab["ns"]:
+            sh("ip", "netns", "del", ns, check=False)
+
+
+def lab_cluster():
+    items = [
+        twill("BGPConfiguration", "default", {
+            "nodeMeshPassword": {"secretKeyRef": {"name": "bgp", "key": "mesh"}},
+            "nodeMeshMaxRestartTime": "30s"}),
+        node("lab-a", "10.9.0.1/24"), node("lab-b", "10.9.0.2/24"),
+        twill("IPPool", "pods", {"cidr": "10.233.0.0/16"}),
+        twill("IPPool", "tunnelled", {"cidr": "10.234.0.0/16", "vxlanMode": "Always"}),
+        secret("bgp", {"mesh": "lab-md5-secret"}),
+    ]
+    for n, blocks in {"lab-a": ["10.233.0.0/26", "10.234.0.0/26"],
+                      "lab-b": ["10.233.0.64/26"]}.items():
+        for b in blocks:
+            items.append(twill("BlockAffinity", f"{n}-{b.replace('/', '-')}",
+                               {"node": n, "cidr": b, "state": "confirmed"}))
+    return {"apiVersion": "v1", "kind": "List", "items": items}
+
+
+def birdc(sock, *args):
+    return sh("birdc", "-s", str(sock), *args, check=False).stdout
+
+
+def test_two_birds_mesh_and_route_ownership(two_node_lab, tmp_path):
+    lab = two_node_lab
+    socks = []
+    for ns, name in zip(lab["ns"], ["lab-a", "lab-b"]):
+        conf = tmp_path / f"{name}.conf"
+        conf.write_text(render(tmp_path, name, lab_cluster()))
+        sock = tmp_path / f"{name}.ctl"
+        lab["procs"].append(subprocess.Popen(
+            ["ip", "netns", "exec", ns, BIRD, "-f", "-c", str(conf), "-s", str(sock)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        socks.append(sock)
+    # A felix-owned route (protocol twill = 81) on node a must never be advertised.
+    sh("ip", "-n", lab["ns"][0], "route", "add", "10.233.0.5/32", "dev", "lo", "proto", "81")
+
+    def established():
+        return all("Established" in birdc(s, "show", "protocols", "Mesh_10_9_0_" + peer)
+                   for s, peer in zip(socks, ["2", "1"]))
+    wait_for(established, "the MD5-protected mesh session", timeout=60)
+
+    def route(ns, prefix):
+        return sh("ip", "-n", ns, "route", "show", prefix).stdout.strip()
+    wait_for(lambda: route(lab["ns"][1], "10.233.0.0/26") != "", "node a's block on node b")
+    assert "via 10.9.0.1" in route(lab["ns"][1], "10.233.0.0/26")
+    assert "proto bird" in route(lab["ns"][1], "10.233.0.0/26")
+    wait_for(lambda: route(lab["ns"][0], "10.233.0.64/26") != "", "node b's block on node a")
+    # own blocks are not learned back; the static blackholes never reach the kernel
+    assert route(lab["ns"][0], "10.233.0.0/26") == ""
+    # always-tunnelled pool: advertised, but left to felix on the receiving node
+    assert "10.234.0.0/26" in birdc(socks[1], "show", "route", "for", "10.234.0.0/26")
+    assert route(lab["ns"][1], "10.234.0.0/26") == ""
+    # kernel routes of twill/felix never come back as BGP advertisements
+    assert "10.233.0.5/32" not in birdc(socks[1], "show", "route", "all")
+    assert route(lab["ns"][1], "10.233.0.5/32") == ""
+
+
+def test_confgen_reconfigures_running_bird(datastore, two_node_lab, tmp_path):
+    lab = two_node_lab
+    conf, sock, prom = tmp_path / "live.conf", tmp_path / "live.ctl", tmp_path / "m.prom"
+    conf.write_text("router id 10.9.0.1;\nprotocol device { }\n")
+    lab["procs"].append(subprocess.Popen(
+        ["ip", "netns", "exec", lab["ns"][0], BIRD, "-f", "-c", str(conf), "-s", str(sock)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    wait_for(lambda: "device1" in birdc(sock, "show", "protocols"), "BIRD to start")
+    assert "Mesh_" not in birdc(sock, "show", "protocols")
+    p = subprocess.run([confgen_bin(), "--once", "--node", "cg-1", "--kubeconfig",
+                        datastore.kubeconfig, "--config", str(conf), "--socket", str(sock),
+                        "--bird", BIRD, "--debounce-ms", "20", "--metrics-file", str(prom)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "reconfigured=true" in p.stderr
+    assert metrics(prom)["twill_confgen_reloads_total"] == 1
+    assert "Mesh_10_9_0_2" in birdc(sock, "show", "protocols")
