@@ -54,10 +54,10 @@ def start_etcd(lab):
     url, peer_url = "http://127.0.0.1:%d" % client, "http://127.0.0.1:%d" % peer
     log = lab.path("logs", "etcd.log")
     rec = procs.spawn(lab, "etcd", [
-        "etcd", "--name", "twill-lab", "--data-dir", lab.path("etcd"),
+        "etcd", "--name", "twill-lab-etcd", "--data-dir", lab.path("etcd"),
         "--listen-client-urls", url, "--advertise-client-urls", url,
         "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
-        "--initial-cluster", "twill-lab=" + peer_url,
+        "--initial-cluster", "twill-lab-etcd=" + peer_url,
         "--unsafe-no-fsync", "--log-level", "warn"], log)
 
     def healthy():

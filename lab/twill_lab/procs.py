@@ -132,11 +132,12 @@ def processes_mentioning(text):
             continue
         try:
             with open(d + "/cmdline", "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+                argv = f.read().decode(errors="replace").split("\0")
         except OSError:
             continue
         # The CLI itself (another `twill-lab status` for instance) is not the lab's.
-        if text in cmdline and "twill-lab" not in cmdline:
+        if any(text in a for a in argv) and \
+                not any(os.path.basename(a) == "twill-lab" for a in argv[:2]):
             found.append((pid, start_time(pid)))
     return found
 

@@ -1,0 +1,209 @@
+"""The cluster in a box (lab/twill-lab), end to end, through its command line.
+
+A 2-node flat lab: status, pods on both nodes (Pod objects with labels,
+nodeName and status.podIP), pod-to-pod reachability on one node always and
+across nodes once felix/BIRD are built, pod del, exec, then down leaving no
+namespace, root-namespace interface or process behind; a second lab checks
+that down and up recover after a crash that lost the lab's records.
+Every lab here has a random name and its directory in pytest's tmp dir, and
+is removed in a finally even when a test fails. Needs root and twill-cni.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TWILL_LAB = os.path.join(REPO, "lab", "twill-lab")
+BUILD = os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build-release"))
+TWILL_CNI = os.path.join(BUILD, "cni", "twill-cni")
+ROUTING = [os.path.join(BUILD, "felix", "twill-felix"),
+           os.path.join(BUILD, "confgen", "twill-confgen")]
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root for network namespaces"),
+    pytest.mark.skipif(not os.path.exists(TWILL_CNI), reason=TWILL_CNI + " not built"),
+]
+
+
+def sh(*args, check=True, timeout=120):
+    cp = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+    if check and cp.returncode != 0:
+        raise AssertionError("%s -> %d\nstdout:\n%s\nstderr:\n%s"
+                             % (" ".join(map(str, args)), cp.returncode, cp.stdout, cp.stderr))
+    return cp
+
+
+def netns_list():
+    out = sh("ip", "-j", "netns", "list", check=False).stdout.strip()
+    return sorted(n["name"] for n in json.loads(out)) if out else []
+
+
+def root_links():
+    return sorted(link["ifname"] for link in json.loads(sh("ip", "-j", "link", "show").stdout))
+
+
+def processes_mentioning(text):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if text.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+class LabCli:
+    def __init__(self, tmp_path):
+        self.name = "t" + secrets.token_hex(3)
+        self.dir = str(tmp_path / ("lab-" + self.name))
+        self.prefix = "twl-%s-" % self.name
+
+    def __call__(self, *args, check=True, timeout=180):
+        return sh("/usr/bin/python3", TWILL_LAB, "--lab", self.name, "--state-dir", self.dir,
+                  *args, check=check, timeout=timeout)
+
+    def status(self, ping=True):
+        return json.loads(self("status", "--json", *([] if ping else ["--no-ping"])).stdout)
+
+    def kubectl_json(self, *args):
+        return json.loads(self("kubectl", *args, "-o", "json").stdout)
+
+    def namespaces(self):
+        return [n for n in netns_list() if n.startswith(self.prefix)]
+
+    def force_clean(self):
+        """Last resort for a finally: down, then anything down missed."""
+        self("down", check=False)
+        for ns in self.namespaces():
+            for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
+                sh("kill", "-9", pid, check=False)
+            sh("ip", "netns", "del", ns, check=False)
+        for pid in processes_mentioning(self.dir):
+            sh("kill", "-9", str(pid), check=False)
+
+
+@pytest.fixture(scope="module")
+def before():
+    return {"netns": netns_list(), "links": root_links()}
+
+
+@pytest.fixture(scope="module")
+def lab(before, tmp_path_factory):
+    cli = LabCli(tmp_path_factory.mktemp("lab"))
+    try:
+        cli("up", "--nodes", "2", "--topology", "flat")
+        yield cli
+    finally:
+        cli.force_clean()
+
+
+def test_status_after_up(lab):
+    st = lab.status()
+    assert [n["name"] for n in st["nodes"]] == ["node1", "node2"]
+    assert [n["ip"] for n in st["nodes"]] == ["10.99.0.11", "10.99.0.12"]
+    assert [p["cidr"] for p in st["pools"]] == ["10.244.0.0/16"]
+    assert st["pools"][0]["used"] == 0 and st["pools"][0]["total"] == 65536
+    assert st["components"]["twill-cni"] is True
+    for n in st["nodes"]:
+        felix_built = os.path.exists(ROUTING[0])
+        assert (n["felix"] == "not built yet") == (not felix_built), n
+    text = lab("status").stdout
+    assert "node1" in text and "10.244.0.0/16" in text and "no pods" in text
+    nodes = lab.kubectl_json("get", "nodes")["items"]
+    assert sorted(n["metadata"]["annotations"]["twill.dev/ipv4Address"] for n in nodes) == \
+        ["10.99.0.11/24", "10.99.0.12/24"]
+    # the node namespaces reach the API server (through the relay) with the node's kubeconfig
+    kubeconfig = os.path.join(lab.dir, "nodes", "node1", "etc", "twill", "kubeconfig")
+    cp = lab("exec", "node1", "--", "/opt/twill-tools/bin/kubectl", "--kubeconfig", kubeconfig,
+             "--cache-dir", os.path.join(lab.dir, "kc"), "get", "ippools", "-o", "name")
+    assert cp.stdout.strip() == "ippool.twill.dev/default-ipv4-ippool"
+
+
+def test_pods_on_one_node_reach_each_other(lab):
+    lab("pod", "add", "a1", "--node", "node1", "--labels", "app=a,tier=web")
+    lab("pod", "add", "a2", "--node", "node1", "--labels", "app=a")
+    lab("pod", "add", "b1", "--node", "node2", "--namespace", "blue", "--labels", "app=b")
+    pods = {p["metadata"]["name"]: p for p in lab.kubectl_json("get", "pods", "-A")["items"]}
+    assert set(pods) == {"a1", "a2", "b1"}
+    assert pods["a1"]["metadata"]["labels"] == {"app": "a", "tier": "web"}
+    assert pods["b1"]["metadata"]["namespace"] == "blue"
+    assert pods["a1"]["spec"]["nodeName"] == "node1" and pods["b1"]["spec"]["nodeName"] == "node2"
+    st = lab.status()
+    ips = {p["key"]: p["ip"] for p in st["pods"]}
+    for name, key in (("a1", "default/a1"), ("a2", "default/a2"), ("b1", "blue/b1")):
+        assert pods[name]["status"]["podIP"] == ips[key]
+        assert pods[name]["status"]["phase"] == "Running"
+    assert st["pools"][0]["used"] == 3
+    m = st["reachability"]
+    assert m["default/a1"]["default/a2"] and m["default/a2"]["default/a1"]
+    # a pod reaches its own node; the node reaches the pod
+    lab("exec", "a1", "--", "ping", "-c1", "-W2", "10.99.0.11")
+    lab("exec", "node1", "--", "ping", "-c1", "-W2", ips["default/a2"])
+    # negative control: an address nobody has is reported unreachable
+    assert lab("exec", "a1", "--", "ping", "-c1", "-W1", "10.244.250.250",
+               check=False).returncode != 0
+
+
+def test_pods_on_different_nodes_reach_each_other(lab):
+    if not all(os.path.exists(p) for p in ROUTING):
+        pytest.xfail("no felix/BIRD yet: nothing routes between nodes")
+    deadline = time.monotonic() + 60
+    while True:
+        m = lab.status()["reachability"]
+        if all(all(row.values()) for row in m.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert all(all(row.values()) for row in m.values()), m
+
+
+def test_exec_and_pod_del(lab):
+    ip = {p["key"]: p["ip"] for p in lab.status(ping=False)["pods"]}["default/a2"]
+    assert ip + "/32" in lab("exec", "a2", "--", "ip", "-4", "addr", "show", "eth0").stdout
+    assert ip in lab("exec", "node1", "--", "ip", "route").stdout
+    lab("pod", "del", "a2")
+    assert lab.prefix + "p-default.a2" not in netns_list()
+    assert ip not in lab("exec", "node1", "--", "ip", "route").stdout
+    assert lab("kubectl", "get", "pod", "a2", check=False).returncode != 0
+    assert [p["key"] for p in lab.status(ping=False)["pods"]] == ["blue/b1", "default/a1"]
+    assert lab("pod", "del", "a2", check=False).returncode == 1
+
+
+def test_down_leaves_nothing(lab, before):
+    assert lab.namespaces()
+    lab("down")
+    assert lab.namespaces() == []
+    assert not [n for n in netns_list() if n.startswith("twl-") and n not in before["netns"]]
+    assert root_links() == before["links"]
+    assert processes_mentioning(lab.dir) == []
+    assert not os.path.exists(lab.dir) and not os.path.exists(lab.dir + ".lock")
+    lab("down")  # idempotent
+
+
+def test_down_and_up_recover_after_a_crash(tmp_path):
+    cli = LabCli(tmp_path)
+    try:
+        cli("up", "--nodes", "1")
+        cli("pod", "add", "c1", "--node", "node1")
+        # a crash that lost every record: only names and command lines remain
+        os.unlink(os.path.join(cli.dir, "lab.json"))
+        sh("rm", "-rf", os.path.join(cli.dir, "procs"))
+        assert processes_mentioning(cli.dir)
+        assert len(cli.namespaces()) == 3  # net, node1, pod
+        out = cli("up", "--nodes", "1").stdout
+        assert "leftovers" in out
+        assert len(cli.namespaces()) == 2 and cli.status(ping=False)["pods"] == []
+        os.unlink(os.path.join(cli.dir, "lab.json"))
+        sh("rm", "-rf", os.path.join(cli.dir, "procs"))
+        cli("down")
+        assert cli.namespaces() == []
+        assert processes_mentioning(cli.dir) == []
+        assert not os.path.exists(cli.dir)
+    finally:
+        cli.force_clean()
