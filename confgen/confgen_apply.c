@@ -244,7 +244,7 @@ int confgen_apply(const struct confgen_apply_opts *opts, const char *text, size_
 
 reconfigure_skip:
 	rc = 0;
-	if (!opts->control_socket || !res->changed)
+	if (!opts->control_socket || (!res->changed && !opts->reconfigure_unchanged))
 		goto out;
 	argv[0] = (char *)(opts->birdc_path ? opts->birdc_path : "birdc");
 	argv[1] = "-s";

@@ -3,7 +3,9 @@
  * Contract of confgen_apply():
  * 1. If the file at config_path already holds exactly this text, nothing
  *    happens (changed = false): renders are deterministic, so an unchanged
- *    datastore never reloads BIRD.
+ *    datastore never reloads BIRD — unless reconfigure_unchanged is set (the
+ *    caller does not know that the running BIRD has loaded this file: at
+ *    start-up, or after a failed `configure`), then only step 4 runs.
  * 2. Otherwise the text goes to a new temporary file beside config_path
  *    (mode 0600: it holds MD5 passwords), fsync'd, and `bird -p -c TMP` must
  *    accept it. If BIRD rejects it, the temporary file is removed, the file
@@ -30,6 +32,7 @@ struct confgen_apply_opts {
 	const char *bird_path;		/* NULL: "bird" from PATH */
 	const char *birdc_path;		/* NULL: "birdc" from PATH */
 	const char *control_socket;	/* NULL: do not reconfigure */
+	bool reconfigure_unchanged;	/* run step 4 even for an unchanged file */
 };
 
 struct confgen_apply_result {

@@ -33,6 +33,8 @@
 #include "kubeconfig.h"
 #include "log.h"
 
+#define CONFGEN_RETRY_MS 5000
+
 enum { INF_CONFIGS, INF_NODES, INF_PEERS, INF_POOLS, INF_AFFINITIES, INF_SECRETS, INF_COUNT };
 
 static const struct kube_resource resources[INF_COUNT] = {
@@ -59,6 +61,8 @@ struct confgen {
 	struct confgen_apply_opts apply;
 	struct informer *inf[INF_COUNT];
 	bool dirty, armed, ready;
+	bool bird_current;	/* the running BIRD has loaded the file on disk */
+	bool retry;		/* the last configure failed: try again later */
 	struct counters c;
 };
 
@@ -169,7 +173,16 @@ static int render_and_apply(struct confgen *cg)
 	if (rc < 0)
 		goto out_snap;
 	cg->c.renders++;
+	/* Until a configure has succeeded, an unchanged file proves nothing
+	 * about what BIRD runs (we may have restarted after a failed one). */
+	cg->apply.reconfigure_unchanged = !cg->bird_current;
 	rc = confgen_apply(&cg->apply, text, len, &res);
+	if (res.reconfigured)
+		cg->bird_current = true;
+	if (rc == -EIO) {
+		cg->bird_current = false;
+		cg->retry = true;
+	}
 	log_quote(quoted, sizeof(quoted), res.message);
 	if (res.rejected) {
 		/* The working file stays; so does readiness (it reflects that file). */
@@ -184,7 +197,12 @@ static int render_and_apply(struct confgen *cg)
 		log_error("event=apply_failed config=%s err=%s", cg->apply.config_path, quoted);
 	} else if (!res.changed) {
 		cg->c.unchanged++;
-		log_debug("event=config_unchanged config=%s", cg->apply.config_path);
+		cg->c.reloads += res.reconfigured;
+		if (res.reconfigured)
+			log_info("event=config_reloaded config=%s reason=unconfirmed_load",
+				 cg->apply.config_path);
+		else
+			log_debug("event=config_unchanged config=%s", cg->apply.config_path);
 	} else {
 		cg->c.applied++;
 		cg->c.reloads += res.reconfigured;
@@ -254,6 +272,15 @@ static int run(struct confgen *cg, struct kube_client *client)
 	fds[INF_COUNT + 1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	cg->dirty = true; /* the first render happens once everything is listed */
 	for (;;) {
+		if (cg->retry && !cg->armed) {
+			/* BIRD refused or did not answer `configure`: ask again
+			 * later, not at event speed. */
+			cg->retry = false;
+			cg->dirty = true;
+			if ((rc = arm(tfd, CONFGEN_RETRY_MS)) < 0)
+				goto out;
+			cg->armed = true;
+		}
 		if (cg->dirty && !cg->armed) {
 			if ((rc = arm(tfd, cg->debounce_ms)) < 0)
 				goto out;

@@ -192,6 +192,28 @@ static void test_reconfigure_reads_birdc_answer(void **state)
 	dir_remove(&d);
 }
 
+static void test_unchanged_file_reconfigured_on_request(void **state)
+{
+	struct dir d;
+	struct confgen_apply_result r;
+	struct confgen_apply_opts o = { .bird_path = "/nonexistent/bird", .birdc_path = "/bin/echo",
+					.control_socket = "Reconfigured",
+					.reconfigure_unchanged = true };
+
+	(void)state;
+	dir_make(&d);
+	o.config_path = d.conf;
+	put(d.conf, "same\n");
+	/* not re-checked (the checker does not exist), but BIRD is told to load it */
+	assert_int_equal(confgen_apply(&o, "same\n", 5, &r), 0);
+	assert_false(r.changed);
+	assert_true(r.reconfigured);
+	o.reconfigure_unchanged = false;
+	assert_int_equal(confgen_apply(&o, "same\n", 5, &r), 0);
+	assert_false(r.reconfigured);
+	dir_remove(&d);
+}
+
 static void test_run_times_out(void **state)
 {
 	char out[64];
@@ -227,6 +249,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_real_bird_rejects_bad_render),
 	cmocka_unit_test(test_unchanged_text_is_not_rechecked),
 	cmocka_unit_test(test_reconfigure_reads_birdc_answer),
+	cmocka_unit_test(test_unchanged_file_reconfigured_on_request),
 	cmocka_unit_test(test_run_times_out),
 	cmocka_unit_test(test_run_collects_output),
 };
