@@ -189,14 +189,6 @@ void policy_ruleset_free(struct policy_ruleset *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
-int policy_set_declaration(const struct policy_set *s, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s %s { type %s;%s }", s->is_map ? "map" : "set", s->name,
-			 s->type, s->interval ? " flags interval;" : "");
-
-	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
-}
-
 static void render_set(const struct policy_set *s, FILE *out)
 {
 	size_t i;

@@ -73,9 +73,6 @@ const struct policy_chain *policy_ruleset_find_chain(const struct policy_ruleset
 						     const char *name);
 void policy_ruleset_free(struct policy_ruleset *rs);
 
-/* Declaration of a set without elements: "set NAME { type T; flags interval; }". */
-int policy_set_declaration(const struct policy_set *s, char *buf, size_t len);
-
 int policy_ruleset_render_table(const struct policy_ruleset *rs, FILE *out);
 int policy_ruleset_render(const struct policy_ruleset *rs, FILE *out);
 /* Rendered text in a new malloc'd string (*text), for libnftables. */
