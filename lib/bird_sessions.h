@@ -6,7 +6,8 @@
  * 1. Node-to-node mesh (when enabled): every other node, once per address
  *    family both have. Named Mesh_<ip>.
  * 2. With the mesh off and this node a route reflector (it has a cluster
- *    ID): every other reflector. Named Node_<ip>.
+ *    ID): every other reflector. Named Node_<ip>. These sessions use the
+ *    mesh password and restart time, as the mesh would have.
  * 3. BGPPeers with peerSelector, sorted by name: this node peers with node X
  *    when this node is selected (node / nodeSelector / neither = all) and X
  *    matches peerSelector, OR the other way round. Evaluating both
