@@ -172,6 +172,33 @@ int rtnl_dump(struct rtnl *nl, uint16_t type, const void *payload, size_t len, r
 	return -EAGAIN;
 }
 
+int rtnl_get(struct rtnl *nl, struct nlmsghdr *h, rtnl_msg_fn fn, void *ctx)
+{
+	uint32_t seq = ++nl->seq;
+
+	h->nlmsg_flags |= NLM_F_REQUEST;
+	h->nlmsg_seq = seq;
+	h->nlmsg_pid = 0;
+	if (send(nl->fd, h, h->nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t got = rtnl_recv(nl);
+		struct nlmsghdr *r;
+		int left;
+
+		if (got < 0)
+			return (int)got;
+		left = (int)got;
+		for (r = (struct nlmsghdr *)nl->rbuf; NLMSG_OK(r, left); r = NLMSG_NEXT(r, left)) {
+			if (r->nlmsg_seq != seq)
+				continue;
+			if (r->nlmsg_type == NLMSG_ERROR)
+				return ((const struct nlmsgerr *)NLMSG_DATA(r))->error;
+			return fn(r, ctx);
+		}
+	}
+}
+
 /* Wait for the acks of seqs [base, base + count); fill errs[idx[k]]. */
 static int rtnl_collect_acks(struct rtnl *nl, uint32_t base, size_t count, const size_t *idx,
 			     int *errs)

@@ -47,6 +47,11 @@ typedef void (*rtnl_reset_fn)(void *ctx);
 int rtnl_dump(struct rtnl *nl, uint16_t type, const void *payload, size_t len,
 	      rtnl_msg_fn fn, rtnl_reset_fn reset, void *ctx);
 
+/* One non-dump request (e.g. RTM_GETLINK by IFLA_IFNAME) built in h (room
+ * RTNL_MSG_MAX; set type and payload; NLM_F_REQUEST is added); fn runs on
+ * the single answer. The kernel's error (-ENODEV ...) is returned. */
+int rtnl_get(struct rtnl *nl, struct nlmsghdr *h, rtnl_msg_fn fn, void *ctx);
+
 /* h has RTNL_MSG_MAX bytes of room, zeroed; set h->nlmsg_type, nlmsg_flags
  * (NLM_F_REQUEST and NLM_F_ACK are added), nlmsg_len (use rtnl_attr_put). */
 typedef int (*rtnl_build_fn)(size_t i, struct nlmsghdr *h, void *ctx);

@@ -196,8 +196,10 @@ static int ensure_device(struct vxlan_mgr *m, struct vxlan_link_state *link,
 	}
 	if (rc < 0)
 		return rc;
-	if (!link->up || (m->spec.mtu && link->mtu != m->spec.mtu))
-		rc = m->dp.link_set(m->dp.ctx, link->ifindex, m->spec.mtu, true);
+	if (!link->up || (m->spec.mtu && link->mtu != m->spec.mtu) ||
+	    (m->spec.has_mac && memcmp(link->mac, m->spec.mac, 6) != 0))
+		rc = m->dp.link_set(m->dp.ctx, link->ifindex, m->spec.mtu,
+				    m->spec.has_mac ? m->spec.mac : NULL, true);
 	return rc;
 }
 

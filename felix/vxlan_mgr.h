@@ -10,7 +10,7 @@
  *    shim, in this order:
  *      1. the device: created when missing; recreated when a property the
  *         kernel cannot change in place (kind, VNI, port, local address,
- *         learning) differs; MTU and the up flag are set in place;
+ *         learning) differs; MTU, MAC and the up flag are set in place;
  *      2. its addresses: the tunnel address /32 added, others removed;
  *      3. FDB entries (MAC -> node IP, permanent) replaced for wanted peers,
  *         then neighbour entries (tunnel address -> MAC, permanent): a
@@ -44,6 +44,8 @@ struct vxlan_device_spec {
 	bool has_local;
 	struct ip_addr local;       /* this node's IP: source of the UDP packets */
 	unsigned mtu;               /* 0: leave the kernel's */
+	bool has_mac;
+	uint8_t mac[6];             /* the node's published VTEP MAC */
 	bool has_tunnel_addr;
 	struct ip_addr tunnel_addr; /* assigned as /32 */
 };
@@ -59,6 +61,7 @@ struct vxlan_link_state {
 	struct ip_addr local;
 	unsigned mtu;
 	bool up;
+	uint8_t mac[6];
 };
 
 enum vxlan_entry_kind { VXLAN_ENTRY_FDB = 0, VXLAN_ENTRY_NEIGH };
@@ -84,7 +87,8 @@ struct vxlan_dataplane {
 	int (*link_get)(void *ctx, const char *name, struct vxlan_link_state *out);
 	int (*link_create)(void *ctx, const struct vxlan_device_spec *spec);
 	int (*link_delete)(void *ctx, int ifindex);
-	int (*link_set)(void *ctx, int ifindex, unsigned mtu, bool up);
+	/* mtu 0 / mac NULL: leave as is. */
+	int (*link_set)(void *ctx, int ifindex, unsigned mtu, const uint8_t *mac, bool up);
 	int (*addr_list)(void *ctx, int ifindex, struct cidr **out, size_t *n);
 	int (*addr_add)(void *ctx, int ifindex, const struct cidr *addr);
 	int (*addr_del)(void *ctx, int ifindex, const struct cidr *addr);

@@ -75,13 +75,15 @@ static int f_link_delete(void *ctx, int ifindex)
 	return 0;
 }
 
-static int f_link_set(void *ctx, int ifindex, unsigned mtu, bool up)
+static int f_link_set(void *ctx, int ifindex, unsigned mtu, const uint8_t *mac, bool up)
 {
 	(void)ctx;
 	assert_int_equal(ifindex, fk.link.ifindex);
 	fk.sets++;
 	if (mtu)
 		fk.link.mtu = mtu;
+	if (mac)
+		memcpy(fk.link.mac, mac, 6);
 	fk.link.up = up;
 	return 0;
 }
@@ -335,6 +337,12 @@ static void test_mtu_fixed_in_place(void **state)
 	assert_int_equal(vxlan_mgr_apply(mgr, &st), 0);
 	assert_false(st.created);
 	assert_int_equal(fk.link.mtu, 8950);
+	spec.has_mac = true;
+	spec.mac[0] = 0x66;
+	spec.mac[5] = 0x42;
+	assert_int_equal(vxlan_mgr_set_desired(mgr, &spec, peers, 2), 0);
+	assert_int_equal(vxlan_mgr_apply(mgr, NULL), 0);
+	assert_memory_equal(fk.link.mac, spec.mac, 6);
 	fk.link.up = false;
 	assert_int_equal(vxlan_mgr_apply(mgr, NULL), 0);
 	assert_true(fk.link.up);
