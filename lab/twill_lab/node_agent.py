@@ -44,6 +44,7 @@ def node_paths(lab, node):
         "kubeconfig": os.path.join(d, "etc", "twill", "kubeconfig"),
         "bird_conf": os.path.join(d, "etc", "bird", "bird.conf"),
         "bird_sock": os.path.join(d, "run", "bird", "bird.ctl"),
+        "run": os.path.join(d, "run", "twill"),
         "log": os.path.join(d, "var", "log", "twill"),
         "ipam_data": os.path.join(d, "var", "lib", "cni", "networks"),
     }
@@ -67,7 +68,7 @@ def install_cni(lab, node):
         shutil.copy2(lab.path("node-kubeconfig"), dst)
     if binary("twill-ipam"):
         ipam = {"type": "twill-ipam", "kubeconfig": p["cni_kubeconfig"],
-                "nodename": node["name"]}
+                "nodename": node["name"], "log_file": os.path.join(p["log"], "ipam.log")}
     else:
         ipam = {"type": "host-local", "subnet": node["fallback_range"],
                 "dataDir": p["ipam_data"]}
@@ -99,7 +100,11 @@ DAEMONS = [
     ("felix", lambda: binary("twill-felix"),
      lambda exe, p: [exe], False),
     ("confgen", lambda: binary("twill-confgen"),
-     lambda exe, p: [exe, "--bird-config", p["bird_conf"], "--bird-socket", p["bird_sock"]],
+     lambda exe, p: [exe, "--kubeconfig", p["kubeconfig"], "--config", p["bird_conf"],
+                     "--socket", p["bird_sock"], "--bird", BIRD,
+                     "--ready-file", os.path.join(p["run"], "confgen.ready"),
+                     "--metrics-file", os.path.join(p["run"], "confgen.prom"),
+                     "--log-level", "info"],
      True),
     ("bird", lambda: BIRD if binary("twill-confgen") else None,
      lambda exe, p: [exe, "-f", "-c", p["bird_conf"], "-s", p["bird_sock"]], True),
@@ -124,6 +129,7 @@ def start_daemons(lab, node, bgp, say):
     p = node_paths(lab, node)
     for d in ("bird_conf", "bird_sock"):
         os.makedirs(os.path.dirname(p[d]), exist_ok=True)
+    os.makedirs(p["run"], exist_ok=True)
     for name, find, argv, needs_bgp in DAEMONS:
         if needs_bgp and not bgp:
             continue

@@ -10,7 +10,7 @@ lab of the same name (the "recover after an unclean exit" path).
 import os
 import shutil
 
-from . import cluster, control_plane, node_agent, teardown, topology
+from . import cluster, control_plane, node_agent, procs, teardown, topology
 from .control_plane import Api
 from .lab import LabError
 from .sh import CommandError
@@ -24,11 +24,23 @@ def _preflight():
             raise LabError("%s not found; run scripts/install-deps" % tool)
 
 
+def _running(lab):
+    """A lab that came up and whose API server still runs is not a leftover."""
+    try:
+        state = lab.load()
+    except LabError:
+        return False
+    return state.get("phase") == "up" and procs.running(procs.record(lab, "apiserver"))
+
+
 def up(lab, nodes=3, topology_name="flat", encap="crosssubnet", bgp=True, router=None,
        say=print):
     _preflight()
     if nodes < 1 or nodes > 32:
         raise LabError("--nodes must be 1..32")
+    if _running(lab):
+        raise LabError("lab %r is already up (%s); `twill-lab --lab %s down` first, or pick "
+                       "another --lab name" % (lab.name, lab.dir, lab.name))
     nss, pids, has_dir = teardown.leftovers(lab)
     if nss or pids or has_dir:
         say("up: removing the leftovers of an earlier lab %r (%d namespaces, %d processes)"
