@@ -9,6 +9,9 @@
  *       rest incremental), then cycles through them N more times. One line
  *       per apply: "step=K mode=full|incremental sets_added=.. sets_removed=..
  *       elements_added=.. elements_removed=.. chains_added=.. chains_removed=..".
+ *   policy_apply_cli --stdin
+ *       Reads STATE.json paths from stdin, one per line, applying each as it
+ *       arrives (a node agent for the packet tests) and printing its line.
  *   policy_apply_cli --run FILE
  *       Runs FILE's nft text as one transaction; prints "error: <nft error>"
  *       and exits 1 when nft rejects it.
@@ -191,6 +194,28 @@ static int run_file(const char *path)
 	return rc < 0 ? 1 : 0;
 }
 
+static int run_stdin(void)
+{
+	struct policy_applier a;
+	char line[4096];
+	int step = 0, rc = 0;
+
+	if (policy_applier_init(&a) < 0)
+		return 1;
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0])
+			continue;
+		rc = apply_state(&a, line, step++);
+		if (rc < 0) {
+			printf("step=%d error=%d\n", step - 1, -rc);
+			fflush(stdout);
+		}
+	}
+	policy_applier_free(&a);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct policy_applier a;
@@ -199,6 +224,8 @@ int main(int argc, char **argv)
 	log_init("policy_apply_cli");
 	if (argc == 3 && strcmp(argv[1], "--run") == 0)
 		return run_file(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "--stdin") == 0)
+		return run_stdin();
 	if (argc > 2 && strcmp(argv[1], "--loop") == 0) {
 		loops = atoi(argv[2]);
 		first = 3;
