@@ -4,8 +4,9 @@ import argparse
 import json
 import os
 import sys
+import time
 
-from . import pods, status, teardown
+from . import node_agent, pods, status, teardown
 from .lab import Lab, LabError
 from .sh import CommandError
 
@@ -45,8 +46,33 @@ def cmd_exec(args):
 
 def cmd_status(args):
     lab = _lab(args)
-    st = status.collect(lab, lab.load(), matrix=not args.no_ping)
+    state = lab.load()
+    st = status.collect(lab, state, matrix=not args.no_ping)
+    deadline = time.monotonic() + args.wait
+    while not status.converged(st) and time.monotonic() < deadline:
+        time.sleep(2)
+        st = status.collect(lab, state, matrix=not args.no_ping)
     print(json.dumps(st, indent=1, sort_keys=True) if args.json else status.render(st))
+    if args.wait and not status.converged(st):
+        print("twill-lab: not converged after %ds: %s" % (args.wait, status.converged(st, why=True)),
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_birdc(args):
+    lab = _lab(args)
+    node = pods.find_node(lab.load(), args.node)
+    sock = node_agent.node_paths(lab, node)["bird_sock"]
+    os.execvp("ip", ["ip", "netns", "exec", node["ns"], "birdc", "-s", sock]
+              + (args.args or ["show", "protocols"]))
+
+
+def cmd_vtysh(args):
+    lab = _lab(args)
+    from . import router
+    os.execvp("vtysh", ["vtysh", "--vty_socket", router.vty_dir(lab),
+                        "-c", " ".join(args.args or ["show", "bgp", "summary"])])
 
 
 def cmd_down(args):
@@ -106,10 +132,23 @@ def parser():
     p = sub.add_parser("status", help="nodes, pools, pods, reachability")
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-ping", action="store_true", help="skip the reachability matrix")
+    p.add_argument("--wait", type=int, default=0, metavar="SECONDS",
+                   help="retry until every BGP session is Established and every pod reaches "
+                   "every other (exit 1 if not within SECONDS)")
     p.set_defaults(fn=cmd_status)
 
     p = sub.add_parser("down", help="remove every namespace, process and file of the lab")
     p.set_defaults(fn=cmd_down)
+
+    p = sub.add_parser("birdc", help="birdc on a node's BIRD (default: show protocols)")
+    p.add_argument("node")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(fn=cmd_birdc)
+
+    p = sub.add_parser("vtysh", help="one vtysh command on the FRR router (default: show "
+                       "bgp summary)")
+    p.add_argument("args", nargs="*")
+    p.set_defaults(fn=cmd_vtysh)
 
     p = sub.add_parser("kubectl", help="kubectl against the lab's API server")
     p.add_argument("args", nargs=argparse.REMAINDER)
@@ -123,10 +162,10 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        args.fn(args)
+        rc = args.fn(args)
     except (LabError, CommandError) as e:
         print("twill-lab: %s" % e, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
-    return 0
+    return rc or 0

@@ -114,6 +114,25 @@ def _router(lab, state):
     return {"as": ROUTER_AS, "sessions": router.sessions(lab, state)}
 
 
+def converged(st, why=False):
+    """Every BGP session Established (nodes with BIRD running, and the router)
+    and every pod reaching every other. why=True returns the first reason not."""
+    for n in st["nodes"]:
+        m = re.match(r"^(\d+)/(\d+)$", n["bgp"])
+        if m and (m.group(1) != m.group(2) or m.group(2) == "0"):
+            return "%s: %s BGP sessions Established" % (n["name"], n["bgp"]) if why else False
+        if n["bgp"] in ("running", "exited", "no answer", "not started"):
+            return "%s: BIRD %s" % (n["name"], n["bgp"]) if why else False
+    r = st.get("router")
+    if r is not None and (not r["sessions"] or r["sessions"][0] != r["sessions"][1]):
+        return "router: %s BGP sessions Established" % (r["sessions"],) if why else False
+    for src, row in (st.get("reachability") or {}).items():
+        for dst, ok in row.items():
+            if not ok:
+                return "%s cannot reach %s" % (src, dst) if why else False
+    return "" if why else True
+
+
 def _table(headers, rows):
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     fmt = "  ".join("%%-%ds" % w for w in widths)
