@@ -1,0 +1,379 @@
+/* twill-ipam: the CNI IPAM plugin over the block IPAM engine.
+ *
+ * ADD assigns addresses to the handle "<network>.<CNI_CONTAINERID>" and
+ * prints them (plus default routes) in the config's cniVersion; DEL releases
+ * the handle (idempotent: an unknown handle is success); CHECK verifies that
+ * the handle holds exactly the prevResult's addresses; VERSION needs no
+ * config. Pools come from the pod's twill.dev/ipv4pools annotation, then its
+ * namespace's, then ipam.ipv4_pools (likewise ipv6); the Pod is only looked
+ * up when CNI_ARGS names it (a non-Kubernetes runtime does not). Every
+ * failure is a CNI error object on stdout and exit status 1; codes and
+ * texts are in plugin_result.h. Logs go to stderr or ipam.log_file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "cni_config.h"
+#include "cni_env.h"
+#include "cni_version.h"
+#include "engine.h"
+#include "handle.h"
+#include "kube_client.h"
+#include "kubeconfig.h"
+#include "log.h"
+#include "plugin_config.h"
+#include "plugin_result.h"
+#include "snapshot.h"
+
+extern char **environ;
+
+#define STDIN_MAX (1024 * 1024)
+
+struct plugin {
+	struct cni_env env;
+	struct cni_net_config net;
+	struct ipam_plugin_config cfg;
+	struct kube_config kcfg;
+	struct kube_client *client;
+	char handle_id[IPAM_HANDLE_NAME_MAX + 128];
+	char node[256];
+};
+
+static int read_all(int fd, char **out, size_t *len)
+{
+	size_t cap = 0;
+	char *buf = NULL;
+
+	*len = 0;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - *len < 4096) {
+			char *nb;
+
+			if (cap > STDIN_MAX) {
+				free(buf);
+				return -EFBIG;
+			}
+			if (!(nb = realloc(buf, cap + 16384))) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap += 16384;
+		}
+		n = read(fd, buf + *len, cap - *len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EBADF) {
+			free(buf);
+			return -errno;
+		}
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[*len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static int print_json(json_object *obj)
+{
+	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (!text || puts(text) < 0 || fflush(stdout))
+		return -EIO;
+	return 0;
+}
+
+static int fail(const struct cni_error *err, const char *version)
+{
+	char *text = cni_error_json(err, version && cni_version_supported(version) ? version
+									       : NULL);
+
+	log_error("event=error code=%d msg=\"%s\" details=\"%s\"", err->code, err->msg,
+		  err->details);
+	puts(text ? text : "{\"code\":999,\"msg\":\"out of memory\"}");
+	fflush(stdout);
+	free(text);
+	return 1;
+}
+
+static void setup_logging(const struct ipam_plugin_config *cfg, const struct cni_net_config *net)
+{
+	const char *level = cfg->log_level ? cfg->log_level : net->log_level;
+	const char *file = cfg->log_file ? cfg->log_file : net->log_file;
+	enum log_level lvl = LOG_LEVEL_WARN;
+	int fd;
+
+	if (level)
+		log_level_parse(level, &lvl);
+	log_set_level(lvl);
+	if (file) {
+		fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			log_set_fd(fd); /* kept open until exit */
+	}
+}
+
+static int connect_api(struct plugin *p, struct cni_error *err)
+{
+	char msg[512];
+	int rc;
+
+	rc = kube_config_load(p->cfg.kubeconfig, &p->kcfg, msg, sizeof(msg));
+	if (rc < 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "kubeconfig: %s", msg);
+	rc = kube_client_new_timeouts(&p->kcfg, 5000L, (long)p->cfg.timeout_seconds * 1000L,
+				      &p->client);
+	if (rc < 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "kubeconfig %s: unusable (%s)",
+				     p->cfg.kubeconfig ? p->cfg.kubeconfig : "(default)",
+				     strerror(-rc));
+	return 0;
+}
+
+/* Pools from annotations of the pod (then its namespace) when CNI_ARGS
+ * names one. A pod that does not exist (yet/anymore) has no annotations. */
+static int annotated_pools(struct plugin *p, char ***v4, size_t *n4, char ***v6, size_t *n6,
+			   struct cni_error *err)
+{
+	static const struct kube_resource pods = { "", "v1", "pods", true };
+	static const struct kube_resource nss = { "", "v1", "namespaces", false };
+	const char *ns = p->env.k8s.pod_namespace, *name = p->env.k8s.pod_name;
+	json_object *pod = NULL, *nsobj = NULL;
+	struct kube_error kerr;
+	char what[320];
+	int rc;
+
+	*v4 = *v6 = NULL;
+	*n4 = *n6 = 0;
+	if (!ns || !name)
+		return 0;
+	memset(&kerr, 0, sizeof(kerr));
+	snprintf(what, sizeof(what), "reading pod %s/%s", ns, name);
+	rc = kube_get(p->client, &pods, ns, name, &pod, &kerr);
+	if (rc == -ENOENT) {
+		log_info("event=pod_not_found pod=%s/%s", ns, name);
+		rc = 0;
+	}
+	if (rc < 0)
+		return ipam_plugin_error(rc, what, kerr.message, p->kcfg.server, err);
+	rc = ipam_plugin_pools_from_annotations(pod, NULL, v4, n4, v6, n6, err);
+	if (rc == 0 && !*v4 && !*v6) {
+		snprintf(what, sizeof(what), "reading namespace %s", ns);
+		rc = kube_get(p->client, &nss, NULL, ns, &nsobj, &kerr);
+		if (rc == -ENOENT)
+			rc = 0;
+		if (rc < 0)
+			ipam_plugin_error(rc, what, kerr.message, p->kcfg.server, err);
+		else
+			rc = ipam_plugin_pools_from_annotations(NULL, nsobj, v4, n4, v6, n6, err);
+	}
+	json_object_put(pod);
+	json_object_put(nsobj);
+	return rc < 0 ? (err->code ? err->code : CNI_ERR_INTERNAL) : 0;
+}
+
+static int cmd_add(struct plugin *p, struct ipam_engine *engine, json_object **out,
+		   struct cni_error *err)
+{
+	struct ipam_request req;
+	struct ipam_result *res = NULL;
+	struct cni_result r;
+	char **v4 = NULL, **v6 = NULL;
+	size_t n4 = 0, n6 = 0;
+	int rc, code = 0;
+
+	cni_result_init(&r);
+	if ((code = annotated_pools(p, &v4, &n4, &v6, &n6, err)))
+		goto out;
+	if (!(res = calloc(1, sizeof(*res)))) {
+		code = cni_error_set(err, CNI_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.handle_id = p->handle_id;
+	req.node = p->node;
+	req.namespace = p->env.k8s.pod_namespace;
+	req.pod = p->env.k8s.pod_name;
+	req.num_v4 = p->cfg.assign_ipv4 ? 1 : 0;
+	req.num_v6 = p->cfg.assign_ipv6 ? 1 : 0;
+	req.pools_v4 = (const char *const *)(v4 ? v4 : p->cfg.pools_v4);
+	req.pools_v4_count = v4 ? n4 : p->cfg.pools_v4_count;
+	req.pools_v6 = (const char *const *)(v6 ? v6 : p->cfg.pools_v6);
+	req.pools_v6_count = v6 ? n6 : p->cfg.pools_v6_count;
+	rc = ipam_assign(engine, &req, res);
+	if (rc < 0) {
+		code = ipam_plugin_error(rc, "assigning addresses", res->error, p->kcfg.server,
+					 err);
+		goto out;
+	}
+	if (ipam_plugin_result_build(res, &r) < 0 ||
+	    !(*out = cni_result_to_json(&r, p->net.cni_version))) {
+		code = cni_error_set(err, CNI_ERR_INTERNAL, "building the result failed");
+		goto out;
+	}
+	log_info("event=add handle=%s node=%s addresses=%zu", p->handle_id, p->node, res->count);
+out:
+	cni_result_free(&r);
+	free(res);
+	ipam_plugin_pools_free(v4, n4);
+	ipam_plugin_pools_free(v6, n6);
+	return code;
+}
+
+static int cmd_del(struct plugin *p, struct ipam_engine *engine, struct cni_error *err)
+{
+	char msg[IPAM_ERROR_MAX] = "";
+	size_t released = 0;
+	int rc = ipam_release_handle(engine, p->handle_id, &released, msg, sizeof(msg));
+
+	if (rc < 0)
+		return ipam_plugin_error(rc, "releasing addresses", msg, p->kcfg.server, err);
+	log_info("event=del handle=%s released=%zu", p->handle_id, released);
+	return 0;
+}
+
+static int cmd_check(struct plugin *p, struct cni_error *err)
+{
+	struct ipam_snapshot snap;
+	struct cni_result prev;
+	struct ip_addr ips[CNI_RESULT_MAX_IPS];
+	struct kube_error kerr;
+	char msg[512];
+	size_t i;
+	int rc;
+
+	if (!cni_version_has_check(p->net.cni_version))
+		return cni_error_set(err, CNI_ERR_INCOMPATIBLE_VERSION,
+				     "CHECK needs cniVersion 0.4.0 or later, config says %s",
+				     p->net.cni_version);
+	if (!p->net.prev_result)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "prevResult: required for CHECK");
+	if (cni_result_parse(p->net.prev_result, "prevResult", &prev, err) < 0)
+		return err->code ? err->code : CNI_ERR_DECODE;
+	for (i = 0; i < prev.n_ips; i++)
+		ips[i] = prev.ips[i].address.addr;
+	memset(&kerr, 0, sizeof(kerr));
+	rc = ipam_snapshot_load_blocks(p->client, &snap, &kerr);
+	if (rc < 0) {
+		cni_result_free(&prev);
+		return ipam_plugin_error(rc, "reading IPAM blocks", kerr.message, p->kcfg.server,
+					 err);
+	}
+	rc = ipam_check_handle(snap.blocks, snap.block_count, p->handle_id, ips, prev.n_ips, msg,
+			       sizeof(msg));
+	ipam_snapshot_free(&snap);
+	cni_result_free(&prev);
+	if (rc < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, "CHECK: %s", msg);
+	return 0;
+}
+
+int main(void)
+{
+	struct plugin p;
+	struct cni_error err;
+	struct ipam_engine *engine = NULL;
+	json_object *result = NULL;
+	char *input = NULL, *version = NULL;
+	size_t len = 0;
+	int rc, status = 1, code = 0;
+
+	log_init("ipam");
+	log_set_level(LOG_LEVEL_WARN);
+	memset(&p, 0, sizeof(p));
+	cni_error_clear(&err);
+	if ((rc = read_all(STDIN_FILENO, &input, &len)) < 0) {
+		cni_error_set(&err, CNI_ERR_IO, "stdin: %s", strerror(-rc));
+		return fail(&err, NULL);
+	}
+	if (cni_config_version_only(input, len, &version, &err) < 0 &&
+	    cni_command_parse(getenv("CNI_COMMAND")) != CNI_CMD_VERSION) {
+		status = fail(&err, NULL);
+		goto out;
+	}
+	cni_error_clear(&err);
+	if (cni_env_parse(environ, &p.env, &err) < 0) {
+		status = fail(&err, version);
+		goto out;
+	}
+	if (p.env.command == CNI_CMD_VERSION) {
+		char *text = cni_version_info_json(version && cni_version_supported(version)
+							   ? version : NULL);
+
+		status = text && puts(text) >= 0 ? 0 : 1;
+		free(text);
+		goto out;
+	}
+	if (cni_config_parse(input, len, &p.net, &err) < 0 ||
+	    ipam_plugin_config_parse(p.net.root, &p.cfg, &err) < 0) {
+		status = fail(&err, version);
+		goto out;
+	}
+	setup_logging(&p.cfg, &p.net);
+	if (p.env.command == CNI_CMD_STATUS || p.env.command == CNI_CMD_GC) {
+		/* Nothing node-local to report or collect: addresses live in the
+		 * API and are collected by `twillctl ipam gc`. */
+		status = 0;
+		goto out;
+	}
+	if (ipam_handle_id(p.net.name, p.env.container_id, p.handle_id, sizeof(p.handle_id)) < 0) {
+		cni_error_set(&err, CNI_ERR_INVALID_ENV, "CNI_CONTAINERID: cannot form a handle");
+		status = fail(&err, p.net.cni_version);
+		goto out;
+	}
+	if ((rc = ipam_plugin_nodename(&p.cfg, IPAM_NODENAME_FILE, p.node, sizeof(p.node))) < 0) {
+		cni_error_set(&err, CNI_ERR_INVALID_CONFIG, "ipam.nodename: unset and %s",
+			      strerror(-rc));
+		status = fail(&err, p.net.cni_version);
+		goto out;
+	}
+	if ((code = connect_api(&p, &err)))
+		goto done;
+	if (p.env.command != CNI_CMD_CHECK &&
+	    (rc = ipam_engine_new(p.client, NULL, &engine)) < 0) {
+		code = cni_error_set(&err, CNI_ERR_INTERNAL, "engine: %s", strerror(-rc));
+		goto done;
+	}
+	switch (p.env.command) {
+	case CNI_CMD_ADD:
+		code = cmd_add(&p, engine, &result, &err);
+		break;
+	case CNI_CMD_DEL:
+		code = cmd_del(&p, engine, &err);
+		break;
+	case CNI_CMD_CHECK:
+		code = cmd_check(&p, &err);
+		break;
+	default:
+		code = cni_error_set(&err, CNI_ERR_INVALID_ENV, "CNI_COMMAND: unsupported");
+		break;
+	}
+done:
+	if (code) {
+		status = fail(&err, p.net.cni_version);
+		goto out;
+	}
+	status = result && print_json(result) < 0 ? 1 : 0;
+out:
+	json_object_put(result);
+	ipam_engine_free(engine);
+	kube_client_free(p.client);
+	kube_config_free(&p.kcfg);
+	ipam_plugin_config_free(&p.cfg);
+	cni_config_free(&p.net);
+	cni_env_free(&p.env);
+	free(version);
+	free(input);
+	return status;
+}
