@@ -16,6 +16,10 @@
 int ctl_validate_main(int argc, char **argv);
 /* twillctl get RESOURCE [NAME] [-o json|yaml|wide] [-l SELECTOR]. */
 int ctl_get_main(int argc, char **argv);
+/* twillctl ipam show|check|release|gc: block IPAM operations (ctl/ipam.c). */
+int ctl_ipam_main(int argc, char **argv);
+/* twillctl policy explain --from NS/POD --to NS/POD --port 80/TCP (ctl/policy_explain.c). */
+int ctl_policy_main(int argc, char **argv);
 
 /* Read all of path ("-" = stdin) into a NUL-terminated heap buffer.
  * 0 or -errno; on success *out is the caller's to free. Files larger than

@@ -12,6 +12,8 @@ static void usage(FILE *out)
 		     "commands:\n"
 		     "  validate   check manifests offline (-f FILE...)\n"
 		     "  get        list twill resources from the API server\n"
+		     "  ipam       show, check, release and gc pod addresses\n"
+		     "  policy     explain NetworkPolicy verdicts (policy explain --help)\n"
 		     "  version    print the twill version\n"
 		     "run 'twillctl <command> --help' for a command's options\n");
 }
@@ -31,6 +33,10 @@ int main(int argc, char **argv)
 		return ctl_validate_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "get") == 0)
 		return ctl_get_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ipam") == 0)
+		return ctl_ipam_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "policy") == 0)
+		return ctl_policy_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;
