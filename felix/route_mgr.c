@@ -287,6 +287,7 @@ int route_mgr_apply(struct route_mgr *m, struct route_apply_stats *stats)
 		log_warn("event=route_dump_failed err=%d", rc);
 		goto out;
 	}
+	st.dump_ok = true;
 	for (i = 0; i < n_actual; i++) {
 		if (actual[i].table == ROUTE_TABLE_MAIN)
 			actual[i].table = 0;

@@ -70,6 +70,7 @@ struct route_dataplane {
 };
 
 struct route_apply_stats {
+	bool dump_ok;     /* the kernel was read (writes may still have failed) */
 	size_t desired;
 	size_t dumped;    /* ours in the kernel before the apply */
 	size_t replaced;  /* written successfully */

@@ -159,6 +159,7 @@ static void test_apply_installs_desired(void **state)
 	assert_int_equal(route_mgr_set_desired(mgr, want, 2), 0);
 	assert_int_equal(route_mgr_apply(mgr, &st), 0);
 	assert_int_equal(st.replaced, 2);
+	assert_true(st.dump_ok);
 	assert_int_equal(fk.replace_calls, 1); /* one batch */
 	assert_true(kernel_has(&want[0]));
 	assert_true(kernel_has(&want[1]));
@@ -325,12 +326,14 @@ static void test_missing_device_retried(void **state)
 static void test_dump_failure_writes_nothing(void **state)
 {
 	struct route_entry want = R("10.244.0.5/32", "tw1", NULL);
+	struct route_apply_stats st;
 
 	(void)state;
 	fk.dump_error = -EIO;
 	route_mgr_set_in_sync(mgr, true);
 	assert_int_equal(route_mgr_set_desired(mgr, &want, 1), 0);
-	assert_int_equal(route_mgr_apply(mgr, NULL), -EIO);
+	assert_int_equal(route_mgr_apply(mgr, &st), -EIO);
+	assert_false(st.dump_ok);
 	assert_int_equal(fk.replace_calls, 0);
 	assert_int_equal(fk.delete_calls, 0);
 }
