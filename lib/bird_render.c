@@ -248,8 +248,56 @@ static void put_kernel(FILE *f, const struct bird_input *in, int family)
 	fputs("\tmerge paths on;\n}\n\n", f);
 }
 
+/* The session's type as `twillctl node status` shows it: mesh, rr (either
+ * end is a route reflector), node (another twill node via peerSelector, or a
+ * peerIP BGPPeer that selects nodes) or global (a peerIP BGPPeer for every
+ * node). It travels in BIRD's `description`, which `show protocols all`
+ * prints, so the CLI needs no datastore access to tell sessions apart. */
+static const char *session_type(const struct bird_input *in, const struct bird_session *s,
+				const char **who)
+{
+	const struct bird_node *self = &in->nodes[in->self];
+	size_t i;
+
+	*who = s->source;
+	if (s->kind == BIRD_SESSION_MESH)
+		return "mesh";
+	if (s->kind == BIRD_SESSION_EXTERNAL) {
+		for (i = 0; i < in->peer_count; i++)
+			if (strcmp(in->peers[i].name, s->source) == 0)
+				return in->peers[i].node || in->peers[i].node_selector ? "node"
+										      : "global";
+		return "node";
+	}
+	for (i = 0; i < in->node_count; i++) {
+		const struct bird_node *n = &in->nodes[i];
+
+		if ((n->has_v4 && ip_equal(&n->v4.addr, &s->neighbor)) ||
+		    (n->has_v6 && ip_equal(&n->v6.addr, &s->neighbor))) {
+			*who = n->name;
+			return self->rr_cluster_id || n->rr_cluster_id ? "rr" : "node";
+		}
+	}
+	return self->rr_cluster_id ? "rr" : "node";
+}
+
+/* BIRD strings have no escapes: keep only characters of Kubernetes names. */
+static void put_description(FILE *f, const char *type, const char *who)
+{
+	const unsigned char *p;
+
+	fprintf(f, "\tdescription \"twill %s ", type);
+	for (p = (const unsigned char *)who; *p; p++)
+		fputc((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ? *p : '_',
+		      f);
+	fputs("\";\n", f);
+}
+
 static void put_session(FILE *f, const struct bird_input *in, const struct bird_session *s)
 {
+	const char *who, *type = session_type(in, s, &who);
+
 	const struct bird_node *self = &in->nodes[in->self];
 	const char *sfx = family_suffix(s->family);
 	char line[400];
@@ -259,7 +307,9 @@ static void put_session(FILE *f, const struct bird_input *in, const struct bird_
 	snprintf(line, sizeof(line), "%s %s%s", kinds[s->kind], s->source,
 		 s->passive ? " (passive: the lower address initiates)" : "");
 	put_comment(f, "", line);
-	fprintf(f, "protocol bgp %s {\n\tlocal ", s->name);
+	fprintf(f, "protocol bgp %s {\n", s->name);
+	put_description(f, type, who);
+	fputs("\tlocal ", f);
 	put_ip(f, &s->local);
 	fprintf(f, " port %u as %u;\n\tneighbor ", (unsigned)s->local_port, s->local_as);
 	put_ip(f, &s->neighbor);
