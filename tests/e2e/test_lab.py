@@ -181,11 +181,27 @@ def test_exec_and_pod_del(lab):
     assert lab("pod", "del", "a2", check=False).returncode == 1
 
 
+def test_pod_add_failures_leave_nothing(lab):
+    assert lab("pod", "add", "zz", "--node", "node9", check=False).returncode == 1
+    dup = lab("pod", "add", "a1", "--node", "node2", check=False)
+    assert dup.returncode == 1 and "exists" in dup.stderr
+    # the sandbox namespace cannot be created: the Pod object must be rolled back
+    blocker = lab.prefix + "p-default.late"
+    sh("ip", "netns", "add", blocker)
+    try:
+        assert lab("pod", "add", "late", "--node", "node1", check=False).returncode == 1
+        assert lab("kubectl", "get", "pod", "late", check=False).returncode != 0
+        assert "default/late" not in [p["key"] for p in lab.status(ping=False)["pods"]]
+    finally:
+        sh("ip", "netns", "del", blocker, check=False)
+    assert lab("pod", "add", "zz", "--node", "node1", "--labels", "novalue",
+               check=False).returncode == 1
+
+
 def test_down_leaves_nothing(lab, before):
     assert lab.namespaces()
     lab("down")
     assert lab.namespaces() == []
-    assert not [n for n in netns_list() if n.startswith("twl-") and n not in before["netns"]]
     assert root_links() == before["links"]
     assert processes_mentioning(lab.dir) == []
     assert not os.path.exists(lab.dir) and not os.path.exists(lab.dir + ".lock")
