@@ -25,7 +25,7 @@ struct fx {
 	struct policy_model m;
 };
 
-static json_object *fx_json(const char *text)
+static inline json_object *fx_json(const char *text)
 {
 	char *copy = strdup(text), *p;
 	json_object *obj;
@@ -42,7 +42,7 @@ static json_object *fx_json(const char *text)
 }
 
 /* Adds a pod; extra is spliced into spec (e.g. "'hostNetwork':true,"). */
-static void fx_add_pod(struct fx *f, const char *ns, const char *name, const char *labels,
+static inline void fx_add_pod(struct fx *f, const char *ns, const char *name, const char *labels,
 		       const char *ip4, const char *ip6, const char *node, const char *extra,
 		       int web_port)
 {
@@ -69,7 +69,7 @@ static void fx_add_pod(struct fx *f, const char *ns, const char *name, const cha
 	f->pod_count++;
 }
 
-static void fx_init(struct fx *f)
+static inline void fx_init(struct fx *f)
 {
 	static const char *const nss[] = { "x", "y", "z" };
 	static const char *const nslabels[] = { "'ns':'x'", "'ns':'y','env':'prod'",
@@ -102,7 +102,7 @@ static void fx_init(struct fx *f)
 }
 
 /* spec is the policy's spec object. */
-static void fx_policy(struct fx *f, const char *ns, const char *name, const char *spec)
+static inline void fx_policy(struct fx *f, const char *ns, const char *name, const char *spec)
 {
 	struct model_errors errs = MODEL_ERRORS_INIT;
 	char text[4096];
@@ -125,7 +125,7 @@ static void fx_policy(struct fx *f, const char *ns, const char *name, const char
 	f->np_count++;
 }
 
-static void fx_build(struct fx *f)
+static inline void fx_build(struct fx *f)
 {
 	struct policy_input in = {
 		.pods = f->pods, .pod_count = f->pod_count,
@@ -136,7 +136,7 @@ static void fx_build(struct fx *f)
 	assert_int_equal(policy_model_build(&in, &f->m), 0);
 }
 
-static void fx_free(struct fx *f)
+static inline void fx_free(struct fx *f)
 {
 	size_t i;
 
