@@ -36,8 +36,11 @@
 #include "rtnl.h"
 #include "vxlan_mgr.h"
 #include "vxlan_netlink.h"
+#include "vtep_alloc.h"
 
 #define RETRY_MS 1000
+#define VTEP_RETRY_MS 5000
+#define IPAM_ERROR_BUF 512
 
 enum { INF_NODES, INF_POOLS, INF_BLOCKS, INF_PODS, INF_CONFIGS, INF_COUNT };
 
@@ -68,6 +71,7 @@ struct felix {
 	uint64_t apply_at;  /* ms, 0: none */
 	uint64_t resync_at; /* ms, 0: none */
 	int refresh_s;
+	uint64_t vtep_retry_at; /* ms: next VTEP allocation attempt allowed */
 	int route_protocol;
 	char **endpoint_ifs; /* veths of the last desired set (proxy_arp) */
 	size_t endpoint_if_count;
@@ -238,6 +242,35 @@ static void remember_endpoints(struct felix *f, const struct felix_desired *d)
 			f->endpoint_ifs[f->endpoint_if_count++] = strdup(d->routes[i].ifname);
 }
 
+/* This node publishes no VTEP but a pool wants VXLAN: allocate one. The
+ * Node update it causes brings us back here with the VTEP in place. */
+static void ensure_vtep(struct felix *f, const struct felix_snapshot *snap)
+{
+	bool have_mac, have_addr, vxlan = false;
+	char err[IPAM_ERROR_BUF];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < snap->in.pool_count; i++)
+		if (snap->in.pools[i].vxlan_mode != IPPOOL_MODE_NEVER &&
+		    snap->in.pools[i].net.addr.family == AF_INET)
+			vxlan = true;
+	if (!vxlan || !felix_snapshot_self_vtep(snap, &have_mac, &have_addr) ||
+	    (have_mac && have_addr) || now_ms() < f->vtep_retry_at)
+		return;
+	rc = vtep_alloc_ensure(f->client, f->opts->node_name, have_mac, have_addr, err,
+			       sizeof(err));
+	if (rc < 0) {
+		char quoted[600];
+
+		log_warn("event=vtep_alloc_failed node=%s err=%d msg=%s", f->opts->node_name, rc,
+			 log_quote(quoted, sizeof(quoted), err));
+		f->vtep_retry_at = now_ms() + VTEP_RETRY_MS;
+		schedule_apply(f, VTEP_RETRY_MS);
+		f->dirty = true;
+	}
+}
+
 static int recompute(struct felix *f)
 {
 	struct felix_lists lists = {0};
@@ -258,6 +291,7 @@ static int recompute(struct felix *f)
 		goto out_lists;
 	if (f->opts->bgp_disabled)
 		snap.in.program_cluster_routes = true;
+	ensure_vtep(f, &snap);
 	if (!f->opts->refresh_interval_s &&
 	    felix_parse_duration(snap.config.route_refresh_interval, &f->refresh_s) < 0)
 		f->refresh_s = 90;
@@ -344,13 +378,16 @@ static void apply(struct felix *f, bool resync)
 	if (!all_synced(f))
 		return; /* the initial lists' events will schedule us again */
 	if (f->dirty || !f->routes) {
+		/* Cleared first: recompute may mark it again (VTEP retry). */
+		f->dirty = false;
 		rc = recompute(f);
 		if (rc < 0) {
 			log_error("event=recalc_failed err=%d", rc);
+			f->dirty = true;
 			schedule_apply(f, RETRY_MS);
-			return;
+			if (!f->routes)
+				return;
 		}
-		f->dirty = false;
 	}
 	t0 = now_ms();
 	vrc = vxlan_mgr_apply(f->vxlan, &vst);

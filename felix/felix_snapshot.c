@@ -340,6 +340,32 @@ fail:
 	return rc;
 }
 
+bool felix_snapshot_self_vtep(const struct felix_snapshot *s, bool *have_mac, bool *have_addr)
+{
+	const struct felix_snapshot_data *d = s->data;
+	size_t i;
+
+	*have_mac = false;
+	*have_addr = false;
+	if (!d || !s->in.this_node)
+		return false;
+	for (i = 0; i < d->node_count; i++) {
+		const struct node *n = &d->nodes[i];
+		const char *mac, *addr;
+		uint8_t bytes[6];
+		struct ip_addr ip;
+
+		if (!n->meta.name || strcmp(n->meta.name, s->in.this_node) != 0)
+			continue;
+		mac = labels_get(&n->meta.annotations, NODE_ANNOTATION_VXLAN_MAC);
+		addr = labels_get(&n->meta.annotations, NODE_ANNOTATION_VXLAN_ADDR);
+		*have_mac = mac && felix_parse_mac(mac, bytes) == 0;
+		*have_addr = addr && ip_parse(addr, &ip) == 0 && ip.family == AF_INET;
+		return true;
+	}
+	return false;
+}
+
 void felix_snapshot_free(struct felix_snapshot *s)
 {
 	struct felix_snapshot_data *d = s->data;

@@ -25,6 +25,7 @@
 #ifndef TWILL_FELIX_SNAPSHOT_H
 #define TWILL_FELIX_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -53,6 +54,10 @@ struct felix_snapshot {
 int felix_snapshot_build(struct felix_snapshot *s, const char *node_name,
 			 const struct felix_lists *lists);
 void felix_snapshot_free(struct felix_snapshot *s);
+
+/* Whether this node's Node object exists and which VTEP annotations it
+ * carries (valid ones only). Returns false when the node is not listed. */
+bool felix_snapshot_self_vtep(const struct felix_snapshot *s, bool *have_mac, bool *have_addr);
 
 /* "66:0a:..." -> 6 bytes; 0 or -EINVAL. */
 int felix_parse_mac(const char *text, uint8_t mac[6]);

@@ -156,14 +156,14 @@ def node_ns(datastore):
 
 
 class Felix:
-    def __init__(self, api, ns, log_path):
-        self.api, self.ns, self.log_path = api, ns, log_path
+    def __init__(self, api, ns, log_path, node="fx-a"):
+        self.api, self.ns, self.log_path, self.node = api, ns, log_path, node
         self.proc = None
 
     def start(self):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns, FELIX, "--node", "fx-a",
+            ["ip", "netns", "exec", self.ns, FELIX, "--node", self.node,
              "--kubeconfig", self.api.kubeconfig, "--health-port", str(HEALTH),
              "--metrics-port", str(METRICS), "--refresh", "1s", "--throttle-ms", "50"],
             stdout=self.log, stderr=self.log, start_new_session=True)
@@ -248,6 +248,33 @@ def test_programs_node_and_stays_converged(datastore, node_ns, felix):
     felix.stop()
     log = open(felix.log_path).read()
     assert "event=stop" in log
+
+
+def test_allocates_and_publishes_vtep(datastore, node_ns, tmp_path):
+    """A node without VTEP annotations gets a MAC and a tunnel address from IPAM."""
+    create(datastore, "/api/v1/nodes", {
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": "fx-d", "annotations": {"twill.dev/ipv4Address": "10.88.0.1/24"}}})
+    f = Felix(datastore, node_ns["node"], str(tmp_path / "felix-d.log"), node="fx-d")
+    try:
+        f.start()
+
+        def annotations():
+            status, obj = datastore.request("GET", "/api/v1/nodes/fx-d")
+            ann = obj["metadata"].get("annotations", {}) if status == 200 else {}
+            return ann if "twill.dev/vxlanTunnelAddr" in ann else None
+        ann = wait_for("VTEP annotations", annotations)
+        mac, addr = ann["twill.dev/vxlanTunnelMACAddr"], ann["twill.dev/vxlanTunnelAddr"]
+        assert addr.startswith("10.250.")
+        status, handle = datastore.request("GET", API + "ipamhandles/vxlan-tunnel-addr-fx-d")
+        assert status == 200, handle
+        wait_for("vxlan.twill with the published MAC", lambda: mac in sh(
+            "ip", "-n", node_ns["node"], "link", "show", "vxlan.twill", check=False).stdout)
+        assert ("inet %s/32" % addr) in sh("ip", "-n", node_ns["node"], "addr", "show",
+                                            "vxlan.twill").stdout
+    finally:
+        f.stop(signal.SIGKILL)
+        datastore.request("DELETE", "/api/v1/nodes/fx-d")
 
 
 def test_once_exits_after_first_apply(datastore, node_ns):
