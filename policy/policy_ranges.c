@@ -1,15 +1,16 @@
 /* policy_ranges: interval arithmetic for nftables sets.
  *
  * Rectangles are made disjoint by sweeping the address axis: every
- * rectangle start and every end+1 is a breakpoint, so between two
- * consecutive breakpoints the set of covering rectangles is constant; its
+ * rectangle start and every end+1 is an event, so between two consecutive
+ * event addresses the set of active (covering) rectangles is constant; its
  * port ranges are merged, and consecutive address slices with identical
  * port lists are joined again. The result is unique for a given set of
  * points (it does not depend on how the input was split), which is what
- * makes element-wise diffs between two compilations minimal. Sizes are
- * small (a few hundred rectangles per endpoint), so the quadratic sweep is
- * fine. The top of the address space is handled without overflow: an end
- * at the family's maximum yields no end+1 breakpoint. */
+ * makes element-wise diffs between two compilations minimal. Cost is
+ * O(n log n) for the sort plus the active set per event (small: the port
+ * ranges overlapping one address). The top of the address space is
+ * handled without overflow: an end at the family's maximum yields no end+1
+ * event and the run still open at the end reaches the maximum. */
 #include "policy_ranges.h"
 
 #include <errno.h>
@@ -174,26 +175,32 @@ int policy_rects_add(struct policy_rect_list *l, policy_u128 lo, policy_u128 hi,
 	return 0;
 }
 
-static int u128_cmp(const void *a, const void *b)
-{
-	policy_u128 x = *(const policy_u128 *)a, y = *(const policy_u128 *)b;
+struct sweep_event {
+	policy_u128 at;
+	size_t rect;
+	bool start;
+};
 
-	return x < y ? -1 : x > y;
+static int event_cmp(const void *a, const void *b)
+{
+	const struct sweep_event *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->rect < y->rect ? -1 : x->rect > y->rect;
 }
 
-/* The merged port ranges of rects of protocol p covering address a. */
-static int ports_at(const struct policy_rect_list *in, enum model_protocol p, policy_u128 a,
-		    struct policy_range_list *ports)
+/* The merged port ranges of the active rectangles. */
+static int active_ports(const struct policy_rect_list *in, const size_t *active, size_t n,
+			struct policy_range_list *ports)
 {
 	size_t i;
 	int rc;
 
 	ports->count = 0;
-	for (i = 0; i < in->count; i++) {
-		const struct policy_rect *r = &in->items[i];
+	for (i = 0; i < n; i++) {
+		const struct policy_rect *r = &in->items[active[i]];
 
-		if (r->protocol != p || r->lo > a || r->hi < a)
-			continue;
 		rc = policy_ranges_add(ports, (policy_u128)r->port_lo, (policy_u128)r->port_hi);
 		if (rc < 0)
 			return rc;
@@ -223,70 +230,90 @@ static int emit(struct policy_rect_list *out, policy_u128 lo, policy_u128 hi,
 	return 0;
 }
 
+/* One protocol: events sorted by address; between two distinct event
+ * addresses the active set (and so the port list) is constant. */
+static int sweep_protocol(const struct policy_rect_list *l, enum model_protocol p,
+			  struct sweep_event *ev, size_t *active, struct policy_rect_list *out)
+{
+	struct policy_range_list cur = { 0 }, next = { 0 }, tmp;
+	policy_u128 max = policy_addr_max(l->family), run_lo = 0;
+	size_t i, k, n = 0, nactive = 0;
+	bool open = false;
+	int rc = 0;
+
+	for (i = 0; i < l->count; i++) {
+		if (l->items[i].protocol != p)
+			continue;
+		ev[n++] = (struct sweep_event){ l->items[i].lo, i, true };
+		if (l->items[i].hi < max)
+			ev[n++] = (struct sweep_event){ l->items[i].hi + 1, i, false };
+	}
+	qsort(ev, n, sizeof(*ev), event_cmp);
+	for (i = 0; i < n;) {
+		policy_u128 at = ev[i].at;
+
+		for (; i < n && ev[i].at == at; i++) {
+			if (ev[i].start) {
+				active[nactive++] = ev[i].rect;
+				continue;
+			}
+			for (k = 0; k < nactive; k++)
+				if (active[k] == ev[i].rect) {
+					active[k] = active[--nactive];
+					break;
+				}
+		}
+		rc = active_ports(l, active, nactive, &next);
+		if (rc < 0)
+			goto out;
+		if (open && same_ports(&cur, &next))
+			continue; /* the run goes on */
+		if (open && cur.count) {
+			rc = emit(out, run_lo, at - 1, p, &cur);
+			if (rc < 0)
+				goto out;
+		}
+		tmp = cur;
+		cur = next;
+		next = tmp;
+		run_lo = at;
+		open = true;
+	}
+	/* still active at the end: those rectangles reach the family's maximum */
+	if (open && cur.count)
+		rc = emit(out, run_lo, max, p, &cur);
+out:
+	policy_ranges_free(&cur);
+	policy_ranges_free(&next);
+	return rc;
+}
+
 int policy_rects_normalise(struct policy_rect_list *l)
 {
 	struct policy_rect_list out = { .family = l->family };
-	struct policy_range_list cur = { 0 }, next = { 0 }, tmp;
-	policy_u128 *bp = NULL, max = policy_addr_max(l->family), run_lo = 0, end;
-	size_t i, nbp, k;
+	struct sweep_event *ev = NULL;
+	size_t *active = NULL;
 	int p, rc = 0;
-	bool open;
 
 	if (l->count == 0)
 		return 0;
-	bp = calloc(2 * l->count, sizeof(*bp));
-	if (!bp)
-		return -ENOMEM;
-	for (p = MODEL_PROTO_TCP; p <= MODEL_PROTO_SCTP; p++) {
-		nbp = 0;
-		for (i = 0; i < l->count; i++) {
-			if (l->items[i].protocol != (enum model_protocol)p)
-				continue;
-			bp[nbp++] = l->items[i].lo;
-			if (l->items[i].hi < max)
-				bp[nbp++] = l->items[i].hi + 1;
-		}
-		qsort(bp, nbp, sizeof(*bp), u128_cmp);
-		open = false;
-		for (k = 0; k < nbp; k++) {
-			if (k && bp[k] == bp[k - 1])
-				continue;
-			rc = ports_at(l, (enum model_protocol)p, bp[k], &next);
-			if (rc < 0)
-				goto out;
-			if (open && same_ports(&cur, &next))
-				continue; /* the run goes on */
-			if (open && cur.count) {
-				rc = emit(&out, run_lo, bp[k] - 1, (enum model_protocol)p, &cur);
-				if (rc < 0)
-					goto out;
-			}
-			tmp = cur;
-			cur = next;
-			next = tmp;
-			run_lo = bp[k];
-			open = true;
-		}
-		if (open && cur.count) {
-			/* the last slice runs to the end of the last rectangle */
-			end = 0;
-			for (i = 0; i < l->count; i++)
-				if (l->items[i].protocol == (enum model_protocol)p &&
-				    l->items[i].hi > end)
-					end = l->items[i].hi;
-			rc = emit(&out, run_lo, end, (enum model_protocol)p, &cur);
-			if (rc < 0)
-				goto out;
-		}
+	ev = calloc(2 * l->count, sizeof(*ev));
+	active = calloc(l->count, sizeof(*active));
+	if (!ev || !active) {
+		rc = -ENOMEM;
+		goto out;
 	}
+	for (p = MODEL_PROTO_TCP; p <= MODEL_PROTO_SCTP && rc == 0; p++)
+		rc = sweep_protocol(l, (enum model_protocol)p, ev, active, &out);
+	if (rc < 0)
+		goto out;
 	free(l->items);
 	*l = out;
 	out.items = NULL;
 out:
-	free(bp);
+	free(ev);
+	free(active);
 	free(out.items);
-	policy_ranges_free(&cur);
-	policy_ranges_free(&next);
 	return rc;
 }
 
