@@ -30,6 +30,7 @@
 #include "informer.h"
 #include "kube_client.h"
 #include "log.h"
+#include "nat_mgr.h"
 #include "netlink.h"
 #include "route_mgr.h"
 #include "route_netlink.h"
@@ -61,6 +62,8 @@ struct felix {
 	struct nl_sock *nlsk;
 	struct route_mgr *routes;
 	struct vxlan_mgr *vxlan;
+	struct nat_dataplane nat_dp;
+	struct nat_mgr *nat;
 	struct health_http *health;
 	struct health_http *metrics_http;
 	int timer_fd;
@@ -217,11 +220,16 @@ static int make_managers(struct felix *f, int protocol)
 	rc = route_mgr_new(&rdp, (uint8_t)protocol, &f->routes);
 	if (!rc)
 		rc = vxlan_mgr_new(&vdp, CALC_VXLAN_DEVICE, &f->vxlan);
+	if (!rc)
+		rc = nat_nft_open(&f->nat_dp);
+	if (!rc)
+		rc = nat_mgr_new(&f->nat_dp, &f->nat);
 	if (rc < 0)
 		return rc;
 	f->route_protocol = protocol;
 	route_mgr_set_in_sync(f->routes, true);
 	vxlan_mgr_set_in_sync(f->vxlan, true);
+	nat_mgr_set_in_sync(f->nat, true);
 	return 0;
 }
 
@@ -326,6 +334,9 @@ static int recompute(struct felix *f)
 	if (!rc)
 		rc = vxlan_mgr_set_desired(f->vxlan, d.want_vxlan ? &d.vxlan : NULL, d.peers,
 					   d.peer_count);
+	if (!rc)
+		rc = nat_mgr_set_desired(f->nat, out.nat_pools, out.nat_pool_count, out.all_pools,
+					 out.all_pool_count);
 	if (!rc) {
 		f->m.routes = d.route_count;
 		f->m.endpoints = d.endpoint_count;
@@ -372,7 +383,7 @@ static void apply(struct felix *f, bool resync)
 	struct route_apply_stats rst;
 	struct vxlan_apply_stats vst;
 	uint64_t t0;
-	int rc = 0, vrc, rrc;
+	int rc = 0, vrc, rrc, nrc;
 
 	f->apply_at = 0;
 	if (!all_synced(f))
@@ -392,13 +403,14 @@ static void apply(struct felix *f, bool resync)
 	t0 = now_ms();
 	vrc = vxlan_mgr_apply(f->vxlan, &vst);
 	rrc = route_mgr_apply(f->routes, &rst);
+	nrc = nat_mgr_apply(f->nat, resync, NULL);
 	ensure_proxy_arp(f);
 	felix_metrics_observe_apply(&f->m, (double)(now_ms() - t0) / 1000.0);
 	f->m.route_conflicts = rst.conflicts;
 	if (resync)
 		f->m.resyncs++;
 	f->applied_once = true;
-	if (vrc < 0 || rrc < 0) {
+	if (vrc < 0 || rrc < 0 || nrc < 0) {
 		f->m.apply_errors++;
 		schedule_apply(f, RETRY_MS);
 	}
@@ -485,6 +497,8 @@ static void teardown(struct felix *f)
 		informer_free(f->inf[i]);
 	route_mgr_free(f->routes);
 	vxlan_mgr_free(f->vxlan);
+	nat_mgr_free(f->nat);
+	nat_nft_close(&f->nat_dp);
 	health_http_close(f->health);
 	health_http_close(f->metrics_http);
 	rtnl_close(f->nl);

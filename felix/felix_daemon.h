@@ -9,7 +9,9 @@
  *    the first change of a burst), when a periodic resync is due
  *    (refresh_interval_s), or after a failed apply (retry in 1 s). It does,
  *    in order: snapshot + calc (only if dirty), VXLAN device and entries
- *    (routes through vxlan.twill need the device), then routes.
+ *    (routes through vxlan.twill need the device), routes, NAT outgoing
+ *    (nftables table inet twill_nat, replaced atomically when it changes
+ *    and on every resync), proxy_arp on the pods' veths.
  *  - Nothing is applied before every informer has completed its initial
  *    list; the managers' deletions are enabled at that point too (the
  *    datastore is in sync), so a restarted felix converges without ever

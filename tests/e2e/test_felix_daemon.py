@@ -9,8 +9,8 @@ FelixConfiguration default with programClusterRoutes Enabled (BGP off). The lab'
 makes the API server's 127.0.0.1 port reachable inside the node namespace.
 
 Checked: every route kind (endpoint, blackhole, host-gw direct, VXLAN cross-subnet),
-vxlan.twill and its FDB/neighbour entries and MTU (uplink - 50), proxy_arp, readiness and
-metrics, a foreign route left alone, drift repaired by the periodic resync, a datastore
+vxlan.twill and its FDB/neighbour entries and MTU (uplink - 50), NAT outgoing table,
+proxy_arp, readiness and metrics, a foreign route left alone, drift repaired by the periodic resync, a datastore
 change applied, and kill -9 + restart without the routes ever disappearing.
 Needs root; namespaces, relay and felix are cleaned up in finalizers.
 """
@@ -218,6 +218,10 @@ def test_programs_node_and_stays_converged(datastore, node_ns, felix):
                "/proc/sys/net/ipv4/conf/%s/proxy_arp" % veth).stdout.strip()
     assert proxy == "1"
 
+    nat = sh("ip", "netns", "exec", ns, "nft", "list", "table", "inet", "twill_nat").stdout
+    assert "elements = { 10.250.0.0/16 }" in nat
+    assert "ip saddr @nat_ip ip daddr != @pools_ip masquerade" in nat
+
     status, body = http_get(ns, METRICS, "/metrics")
     assert status == 200
     assert "twill_felix_routes 4\n" in body and "twill_felix_ready 1\n" in body
@@ -225,7 +229,10 @@ def test_programs_node_and_stays_converged(datastore, node_ns, felix):
 
     # Drift: the periodic resync puts back what was removed by hand.
     sh("ip", "-n", ns, "route", "del", "10.250.2.0/26")
+    sh("ip", "netns", "exec", ns, "nft", "delete", "table", "inet", "twill_nat")
     wait_for("drift repair", lambda: want[2] in routes(ns))
+    wait_for("NAT table back", lambda: sh("ip", "netns", "exec", ns, "nft", "list", "table",
+                                          "inet", "twill_nat", check=False).returncode == 0)
 
     # A datastore change: fx-b's block goes away, so does its route.
     status, _ = datastore.request("DELETE", API + "ipamblocks/10-250-2-0-26")
