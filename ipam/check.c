@@ -274,7 +274,8 @@ static int check_duplicates(const struct ipam_snapshot *s, struct held *held, si
 {
 	size_t i;
 
-	qsort(held, n, sizeof(*held), held_cmp);
+	if (n > 1)
+		qsort(held, n, sizeof(*held), held_cmp);
 	for (i = 1; i < n; i++) {
 		struct ipam_finding *f;
 

@@ -222,3 +222,58 @@ def test_bad_config_and_version(api):
                        env={"CNI_COMMAND": "VERSION"}, timeout=30)
     assert p.returncode == 0
     assert "1.1.0" in json.loads(p.stdout)["supportedVersions"]
+
+
+def twillctl(api, *args):
+    path = os.path.join(build_dir(), "ctl", "twillctl")
+    if not os.path.exists(path):
+        pytest.skip("twillctl not built")
+    return subprocess.run([path, "ipam"] + list(args) + ["--kubeconfig", api.kubeconfig],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_twillctl_ipam_show_check_gc_release(api, pools):
+    pools("ctl-pool", "10.63.0.0/24", 28)
+    create(api, "nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "plug-node"}})
+    create(api, "namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                               "metadata": {"name": "ctlns"}})
+    create(api, "pods", {"apiVersion": "v1", "kind": "Pod",
+                         "metadata": {"name": "alive", "namespace": "ctlns"},
+                         "spec": {"containers": [{"name": "c", "image": "x"}]}}, ns="ctlns")
+    conf = netconf(api.kubeconfig, ipv4_pools=["ctl-pool"])
+    ips = {}
+    for pod in ("alive", "gone", "manual"):
+        rc, out, err = run("ADD", conf, "c-" + pod, args={"K8S_POD_NAMESPACE": "ctlns",
+                                                          "K8S_POD_NAME": pod})
+        assert rc == 0, (out, err)
+        ips[pod] = out["ips"][0]["address"].split("/")[0]
+    show = twillctl(api, "show")
+    assert show.returncode == 0, show.stderr
+    line = [l for l in show.stdout.splitlines() if l.startswith("ctl-pool")][0]
+    assert line.split()[1:5] == ["10.63.0.0/24", "3", "256", "1.2%"], line
+    assert "plug-node" in show.stdout and "10.63.0.0/28" in show.stdout
+    who = twillctl(api, "show", "--ip", ips["alive"])
+    assert "handle: testnet.c-alive" in who.stdout and "pod: alive" in who.stdout, who.stdout
+    # default grace: the fresh leaks are not counted yet
+    chk = twillctl(api, "check")
+    assert chk.returncode == 0 and "younger than the grace period" in chk.stdout, chk.stdout
+    chk = twillctl(api, "check", "--grace", "0s")
+    assert chk.returncode == 1, chk.stdout
+    assert "leaked" in chk.stdout and "ip=%s " % ips["gone"] in chk.stdout
+    assert "ip=%s " % ips["alive"] not in chk.stdout
+    dry = twillctl(api, "gc", "--grace", "0s", "--dry-run")
+    assert "would release-handle testnet.c-gone" in dry.stdout, dry.stdout
+    assert twillctl(api, "show", "--ip", ips["gone"]).stdout.count("handle: testnet.c-gone") == 1
+    # release one address by hand, with a wrong and then the right handle
+    rel = twillctl(api, "release", "--ip", ips["manual"], "--handle", "testnet.other")
+    assert rel.returncode == 1 and "not held by" in rel.stderr, rel.stderr
+    rel = twillctl(api, "release", "--ip", ips["manual"])
+    assert rel.returncode == 0 and "released" in rel.stdout, rel.stdout
+    gc = twillctl(api, "gc", "--grace", "0s")
+    assert gc.returncode == 0 and "release-handle testnet.c-gone" in gc.stdout, gc.stdout
+    assert "free" in twillctl(api, "show", "--ip", ips["gone"]).stdout
+    chk = twillctl(api, "check", "--grace", "0s")
+    assert chk.returncode == 0 and chk.stdout.strip() == "0 problems", chk.stdout
+    assert run("DEL", conf, "c-alive")[0] == 0
+    assert items(api, "ipamhandles") == []
+    api.request("DELETE", "/api/v1/nodes/plug-node")
