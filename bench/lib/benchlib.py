@@ -118,8 +118,8 @@ def fmt_ratio(v):
 
 # -- output --------------------------------------------------------------------------------
 
-def format_table(headers, lines):
-    """A plain aligned text table (first column left-aligned, the rest right-aligned)."""
+def format_table(headers, lines, left=1):
+    """A plain aligned text table: the first `left` columns left-aligned, numbers right."""
     widths = [len(h) for h in headers]
     for ln in lines:
         widths = [max(w, len(str(c))) for w, c in zip(widths, ln)]
@@ -127,7 +127,7 @@ def format_table(headers, lines):
     def one(cells):
         out = []
         for i, (c, w) in enumerate(zip(cells, widths)):
-            out.append(str(c).ljust(w) if i == 0 else str(c).rjust(w))
+            out.append(str(c).ljust(w) if i < left else str(c).rjust(w))
         return "  ".join(out).rstrip()
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([one(headers), sep] + [one(ln) for ln in lines])
