@@ -270,3 +270,25 @@ def test_two_subnets_with_router(tmp_path):
         cli("down", check=False)
         assert cli.namespaces() == [] and processes_mentioning(cli.dir) == []
         cli.force_clean()
+
+
+@pytest.mark.parametrize("opts", [["--bgp", "off", "--encap", "none"], ["--encap", "vxlan"]],
+                         ids=["host-gw-without-bgp", "vxlan-always"])
+def test_felix_routes_between_nodes(tmp_path, opts):
+    cli = LabCli(tmp_path)
+    try:
+        cli("up", "--nodes", "2", *opts)
+        st = cli.status(ping=False)
+        if "off" in opts:
+            assert [n["bgp"] for n in st["nodes"]] == ["off", "off"]
+        assert st["pools"][0]["vxlanMode"] == ("Always" if "vxlan" in opts else "Never")
+        cli("pod", "add", "f1", "--node", "node1")
+        cli("pod", "add", "f2", "--node", "node2")
+        if not os.path.exists(FELIX):
+            pytest.xfail("no felix yet: it routes between nodes in this mode")
+        cp = cli("status", "--wait", "60", check=False)
+        assert cp.returncode == 0, cp.stdout + cp.stderr
+        routes = cli("exec", "node1", "--", "ip", "route").stdout
+        assert ("vxlan.twill" in routes) == ("vxlan" in opts), routes
+    finally:
+        cli.force_clean()
