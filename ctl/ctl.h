@@ -20,6 +20,8 @@ int ctl_get_main(int argc, char **argv);
 int ctl_ipam_main(int argc, char **argv);
 /* twillctl policy explain --from NS/POD --to NS/POD --port 80/TCP (ctl/policy_explain.c). */
 int ctl_policy_main(int argc, char **argv);
+/* twillctl node status: BGP sessions from BIRD's control socket (ctl/node_status.c). */
+int ctl_node_main(int argc, char **argv);
 
 /* Read all of path ("-" = stdin) into a NUL-terminated heap buffer.
  * 0 or -errno; on success *out is the caller's to free. Files larger than

@@ -14,6 +14,7 @@ static void usage(FILE *out)
 		     "  get        list twill resources from the API server\n"
 		     "  ipam       show, check, release and gc pod addresses\n"
 		     "  policy     explain NetworkPolicy verdicts (policy explain --help)\n"
+		     "  node       node status: this node's BGP sessions (from BIRD)\n"
 		     "  version    print the twill version\n"
 		     "run 'twillctl <command> --help' for a command's options\n");
 }
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
 		return ctl_ipam_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "policy") == 0)
 		return ctl_policy_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "node") == 0)
+		return ctl_node_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;
