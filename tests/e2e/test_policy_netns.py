@@ -4,13 +4,14 @@ Topology (all network namespaces created here and deleted in the fixture finaliz
   node n1 <-veth-> node n2, 192.168.100.1/.2, routes for the other node's pod /24s;
   namespace x's pods a, b, c on n1 (10.0.1.10-12), y's and z's on n2 (10.0.2.x, 10.0.3.x);
   each pod is a netns with eth0 (podIP/32, default via 169.254.1.1, proxy ARP on the
-  host-side veth tw<ns><pod>), serving TCP 80, TCP 81 and UDP 80 (echo).
+  host-side veth tw<ns><pod>; IPv6 fd00::<1|2|3>:<10|11|12>/128, default via fe80::1 on
+  the host side), serving TCP 80, TCP 81 and UDP 80 (echo) on both families.
 Each node runs tests/integration/policy_apply_cli --stdin as its policy agent: every
 scenario is applied to both nodes (first full, then incremental — the scenarios follow
 each other without a reset), then every pod probes every other pod on TCP 80, TCP 81 and
 UDP 80, and the matrix is compared with an independent Python model of the
 NetworkPolicy semantics (`expected()` below, written from the API documentation, not
-from the C code).
+from the C code). A subset of scenarios is probed again over IPv6.
 
 Needs root, nft, python3 and the built CLI; skips otherwise.
 """
@@ -43,7 +44,9 @@ PODS = [(ns, p) for ns in "xyz" for p in "abc"]
 PROBES = [("TCP", 80), ("TCP", 81), ("UDP", 80)]
 
 
-def pod_ip(ns, p):
+def pod_ip(ns, p, family=4):
+    if family == 6:
+        return "fd00::%d:%d" % ("xyz".index(ns) + 1, "abc".index(p) + 10)
     return "10.0.%d.%d" % ("xyz".index(ns) + 1, "abc".index(p) + 10)
 
 
@@ -84,10 +87,10 @@ def ip_in(ip, cidr):
     return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)
 
 
-def peer_matches(peer, pol_ns, other):
-    """other: (ns, pod) or None for a non-pod; returns bool."""
+def peer_matches(peer, pol_ns, other, family):
+    """other: (ns, pod); returns bool."""
     if "ipBlock" in peer:
-        ip = pod_ip(*other)
+        ip = pod_ip(*other, family=family)
         b = peer["ipBlock"]
         return ip_in(ip, b["cidr"]) and not any(ip_in(ip, e) for e in b.get("except", []))
     ns, p = other
@@ -124,7 +127,7 @@ def policy_types(spec):
     return ["Ingress"] + (["Egress"] if spec.get("egress") else [])
 
 
-def side_allows(policies, me, other, direction, proto, port, dst):
+def side_allows(policies, me, other, direction, proto, port, dst, family):
     isolated = False
     for pol in policies:
         ns, spec = pol["metadata"]["namespace"], pol["spec"]
@@ -136,16 +139,16 @@ def side_allows(policies, me, other, direction, proto, port, dst):
         key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
         for rule in spec.get(key, []) or []:
             peers = rule.get(peers_key) or []
-            if peers and not any(peer_matches(pe, ns, other) for pe in peers):
+            if peers and not any(peer_matches(pe, ns, other, family) for pe in peers):
                 continue
             if port_matches(rule.get("ports") or [], proto, port, dst):
                 return True
     return not isolated
 
 
-def expected(policies, src, dst, proto, port):
-    return (side_allows(policies, src, dst, "Egress", proto, port, dst) and
-            side_allows(policies, dst, src, "Ingress", proto, port, dst))
+def expected(policies, src, dst, proto, port, family=4):
+    return (side_allows(policies, src, dst, "Egress", proto, port, dst, family) and
+            side_allows(policies, dst, src, "Ingress", proto, port, dst, family))
 
 
 # ---- scenarios ---------------------------------------------------------------------------
@@ -238,11 +241,15 @@ SCENARIOS = {
 
 SERVER = r"""
 import socket, select
-t80 = socket.socket(); t80.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-t80.bind(("0.0.0.0", 80)); t80.listen(128)
-t81 = socket.socket(); t81.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-t81.bind(("0.0.0.0", 81)); t81.listen(128)
-u80 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u80.bind(("0.0.0.0", 80))
+def sock(kind, port):
+    s = socket.socket(socket.AF_INET6, kind)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # v4-mapped too
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", port))
+    return s
+t80 = sock(socket.SOCK_STREAM, 80); t80.listen(128)
+t81 = sock(socket.SOCK_STREAM, 81); t81.listen(128)
+u80 = sock(socket.SOCK_DGRAM, 80)
 print("ready", flush=True)
 while True:
     r, _, _ = select.select([t80, t81, u80], [], [])
@@ -261,11 +268,12 @@ targets = json.loads(sys.argv[1])
 timeout = float(sys.argv[2])
 socks = {}
 for i, (ip, proto, port) in enumerate(targets):
+    fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
     if proto == "TCP":
-        s = socket.socket(); s.setblocking(False)
+        s = socket.socket(fam, socket.SOCK_STREAM); s.setblocking(False)
         s.connect_ex((ip, port))
     else:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setblocking(False)
+        s = socket.socket(fam, socket.SOCK_DGRAM); s.setblocking(False)
         s.sendto(b"probe", (ip, port))
     socks[s] = i
 result = [False] * len(targets)
@@ -317,14 +325,20 @@ class Lab:
         for node in ("n1", "n2"):
             self.add_ns(self.node[node])
             self.node_exec(node, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+            self.node_exec(node, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
         sh("ip", "link", "add", "up0", "netns", self.node["n1"], "type", "veth", "peer", "name",
            "up0", "netns", self.node["n2"])
         for i, node in enumerate(("n1", "n2")):
             self.node_exec(node, "ip", "addr", "add", "192.168.100.%d/24" % (i + 1), "dev", "up0")
+            self.node_exec(node, "ip", "-6", "addr", "add", "fd99::%d/64" % (i + 1), "dev", "up0",
+                           "nodad")
             self.node_exec(node, "ip", "link", "set", "up0", "up")
         self.node_exec("n1", "ip", "route", "add", "10.0.2.0/24", "via", "192.168.100.2")
         self.node_exec("n1", "ip", "route", "add", "10.0.3.0/24", "via", "192.168.100.2")
         self.node_exec("n2", "ip", "route", "add", "10.0.1.0/24", "via", "192.168.100.1")
+        self.node_exec("n1", "ip", "-6", "route", "add", "fd00::2:0/112", "via", "fd99::2")
+        self.node_exec("n1", "ip", "-6", "route", "add", "fd00::3:0/112", "via", "fd99::2")
+        self.node_exec("n2", "ip", "-6", "route", "add", "fd00::1:0/112", "via", "fd99::1")
         # a default route makes proxy ARP answer for 169.254.1.1 (DESIGN.md §3)
         self.node_exec("n1", "ip", "route", "add", "default", "via", "192.168.100.2")
         self.node_exec("n2", "ip", "route", "add", "default", "via", "192.168.100.1")
@@ -344,10 +358,17 @@ class Lab:
         self.node_exec(node, "ip", "link", "set", host, "up")
         self.node_exec(node, "sysctl", "-qw", "net.ipv4.conf.%s.proxy_arp=1" % host)
         self.node_exec(node, "ip", "route", "add", ip + "/32", "dev", host, "scope", "link")
+        # IPv6: the host side answers as fe80::1, the pod's gateway; neighbour
+        # discovery towards it must survive egress isolation (input chain)
+        ip6 = pod_ip(ns, p, 6)
+        self.node_exec(node, "ip", "-6", "addr", "add", "fe80::1/64", "dev", host, "nodad")
+        self.node_exec(node, "ip", "-6", "route", "add", ip6 + "/128", "dev", host)
         for cmd in (["ip", "addr", "add", ip + "/32", "dev", "eth0"],
+                    ["ip", "-6", "addr", "add", ip6 + "/128", "dev", "eth0", "nodad"],
                     ["ip", "link", "set", "eth0", "up"],
                     ["ip", "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link"],
-                    ["ip", "route", "add", "default", "via", "169.254.1.1", "dev", "eth0"]):
+                    ["ip", "route", "add", "default", "via", "169.254.1.1", "dev", "eth0"],
+                    ["ip", "-6", "route", "add", "default", "via", "fe80::1", "dev", "eth0"]):
             sh("ip", "netns", "exec", pns, *cmd)
         srv = subprocess.Popen(["ip", "netns", "exec", pns, PY, "-c", SERVER],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -360,7 +381,8 @@ class Lab:
             "metadata": {"name": p, "namespace": ns, "labels": pod_labels(p)},
             "spec": {"nodeName": node_of(ns), "containers": [{"name": "app", "ports": [
                 {"name": n, "containerPort": num, "protocol": pr} for n, num, pr in pod_ports(p)]}]},
-            "status": {"podIP": pod_ip(ns, p), "podIPs": [{"ip": pod_ip(ns, p)}]},
+            "status": {"podIP": pod_ip(ns, p), "podIPs": [{"ip": pod_ip(ns, p)},
+                                                          {"ip": pod_ip(ns, p, 6)}]},
         } for ns, p in PODS]
         return {
             "namespaces": [{"apiVersion": "v1", "kind": "Namespace",
@@ -385,10 +407,10 @@ class Lab:
                 (node, lines[node], agent.stderr.read() if agent.poll() is not None else "")
         return lines
 
-    def probe_all(self, timeout=0.8):
+    def probe_all(self, timeout=0.8, family=4):
         procs = {}
         for src in PODS:
-            targets = [(pod_ip(*dst), proto, port) for dst in PODS if dst != src
+            targets = [(pod_ip(*dst, family=family), proto, port) for dst in PODS if dst != src
                        for proto, port in PROBES]
             procs[src] = subprocess.Popen(
                 ["ip", "netns", "exec", self.pod_ns[src], PY, "-c", PROBER, json.dumps(targets),
@@ -456,16 +478,38 @@ def test_oracle_sanity():
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scenario(lab, name):
-    policies = SCENARIOS[name]
+    check(lab, name, SCENARIOS[name], 4)
+
+
+def check(lab, name, policies, family):
     lab.apply(name, policies)
-    got = lab.probe_all()
+    got = lab.probe_all(family=family)
     bad = []
     for (src, dst, proto, port), ok in sorted(got.items()):
-        want = expected(policies, src, dst, proto, port)
+        want = expected(policies, src, dst, proto, port, family)
         if want != ok:
             bad.append(((src, dst, proto, port), want, ok))
     if bad:
         # one retry of the failures only, to tell a lost probe from a wrong verdict
-        again = lab.probe_all(timeout=2.0)
+        again = lab.probe_all(timeout=2.0, family=family)
         bad = [b for b in bad if again[b[0]] != b[1]]
-    assert not bad, "%s: %d mismatches\n%s" % (name, len(bad), fmt_mismatches(bad))
+    assert not bad, "%s (IPv%d): %d mismatches\n%s" % (name, family, len(bad),
+                                                       fmt_mismatches(bad))
+
+
+V6_SCENARIOS = {
+    "no-policies": [],
+    "deny-both-x": SCENARIOS["deny-both-x"],
+    "ns-or-pod": SCENARIOS["ns-or-pod"],
+    "egress-named-port-per-dst": SCENARIOS["egress-named-port-per-dst"],
+    "ip-block-v6-except": [pol("x", "p", {"podSelector": {}, "ingress": [{"from": [
+        {"ipBlock": {"cidr": "fd00::/16", "except": ["fd00::2:11/128", "fd00::3:0/112"]}},
+        {"ipBlock": {"cidr": "10.0.0.0/8"}}]}]})],
+    "egress-v4-block-only": [pol("z", "p", {"podSelector": {}, "policyTypes": ["Egress"],
+                                            "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]})],
+}
+
+
+@pytest.mark.parametrize("name", list(V6_SCENARIOS))
+def test_scenario_ipv6(lab, name):
+    check(lab, name + "-v6", V6_SCENARIOS[name], 6)
