@@ -15,6 +15,11 @@ import signal
 import subprocess
 import time
 
+# Set in the environment of every process the lab starts: the mark `down`
+# recognises them by when the records are gone (a plain variable name that
+# no user shell has, with the lab directory as its value).
+OWNER_VAR = "TWILL_LAB_OWNER"
+
 
 def start_time(pid):
     """Field 22 of /proc/PID/stat (clock ticks since boot), or None if gone."""
@@ -47,6 +52,8 @@ def alive(pid, started=None):
 def spawn(lab, role, argv, log_path, env=None, netns=None, cwd=None):
     """Start argv detached (inside netns when given) and record it under role."""
     cmd = (["ip", "netns", "exec", netns] if netns else []) + [str(a) for a in argv]
+    env = dict(os.environ if env is None else env)
+    env[OWNER_VAR] = lab.dir
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
@@ -121,9 +128,10 @@ def stop_role(lab, role):
 
 
 def processes_mentioning(text):
-    """(pid, start) of root-namespace processes whose command line contains text.
-    Used by `down` after a crash that lost the records: every process the lab
-    starts outside a node namespace has the lab directory on its command line."""
+    """(pid, start) of processes whose command line contains text or whose
+    environment has OWNER_VAR=text. Used by `down` after a crash that lost the
+    records: every process the lab starts carries OWNER_VAR, inherited by its
+    children (bird -p, birdc), and most also name the lab directory in argv."""
     found = []
     spared = _ancestors()
     for d in glob.glob("/proc/[0-9]*"):
@@ -136,8 +144,15 @@ def processes_mentioning(text):
         except OSError:
             continue
         # The CLI itself (another `twill-lab status` for instance) is not the lab's.
-        if any(text in a for a in argv) and \
-                not any(os.path.basename(a) == "twill-lab" for a in argv[:2]):
+        if not any(text in a for a in argv):
+            try:
+                with open(d + "/environ", "rb") as f:
+                    environ = f.read().split(b"\0")
+            except OSError:
+                environ = []
+            if (OWNER_VAR + "=" + text).encode() not in environ:
+                continue
+        if not any(os.path.basename(a) == "twill-lab" for a in argv[:2]):
             found.append((pid, start_time(pid)))
     return found
 
