@@ -2,8 +2,9 @@
 
 Nodes (address, AS, BGP sessions Established/total as BIRD reports them,
 felix readiness from its :9099/readiness inside the node namespace), pools
-(addresses used by pods / pool size), pods (node, IP) and a reachability
-matrix: one ping from every pod to every other pod, run in parallel. A
+(blocks, addresses allocated by IPAM / pool size; while host-local stands
+in for twill-ipam, pods with an address in the pool), pods (node, IP) and a
+reachability matrix: one ping from every pod to every other pod, in parallel. A
 component that is not built yet is shown as "not built yet".
 """
 
@@ -87,14 +88,20 @@ def collect(lab, state, matrix=True):
                       "pods": sum(1 for p in state["pods"].values()
                                   if p["node"] == node["name"])})
     pools = []
+    blocks = _blocks(api)
+    host_local = any(n.get("ipam") == "host-local" for n in state["nodes"])
     for pool in api.list("/apis/twill.dev/v1/ippools") or []:
         spec = pool.get("spec", {})
         net = ipaddress.ip_network(spec.get("cidr", "0.0.0.0/32"), strict=False)
-        used = sum(1 for p in state["pods"].values()
-                   if p.get("ip") and ipaddress.ip_address(p["ip"]) in net)
+        mine = [b for b in blocks if b[0].subnet_of(net)]
+        if host_local:  # host-local's allocations are not in the API: count pods
+            used = sum(1 for p in state["pods"].values()
+                       if p.get("ip") and ipaddress.ip_address(p["ip"]) in net)
+        else:  # IPAM's own count: pods plus VXLAN tunnel addresses
+            used = sum(b[1] for b in mine)
         pools.append({"name": pool["metadata"]["name"], "cidr": str(net),
                       "vxlanMode": spec.get("vxlanMode", "Never"),
-                      "disabled": bool(spec.get("disabled")),
+                      "disabled": bool(spec.get("disabled")), "blocks": len(mine),
                       "used": used, "total": net.num_addresses})
     pods = [{"key": k, "node": p["node"], "ip": p.get("ip"), "labels": p.get("labels", {})}
             for k, p in sorted(state["pods"].items())]
@@ -104,6 +111,19 @@ def collect(lab, state, matrix=True):
                           ("twill-cni", "twill-ipam", "twill-felix", "twill-confgen")}}
     if matrix:
         out["reachability"] = reachability(dict(sorted(state["pods"].items())))
+    return out
+
+
+def _blocks(api):
+    """[(network, allocated count)] of every IPAMBlock."""
+    out = []
+    for b in api.list("/apis/twill.dev/v1/ipamblocks") or []:
+        spec = b.get("spec", {})
+        try:
+            net = ipaddress.ip_network(spec.get("cidr", ""), strict=False)
+        except ValueError:
+            continue
+        out.append((net, sum(1 for a in spec.get("allocations") or [] if a is not None)))
     return out
 
 
@@ -151,10 +171,11 @@ def render(st):
         s = st["router"]["sessions"]
         lines += ["", "router (FRR, AS %d): %s" % (
             st["router"]["as"], "%d/%d BGP sessions Established" % s if s else "not answering")]
-    lines += ["", _table(["POOL", "CIDR", "VXLAN", "USED/TOTAL"],
+    lines += ["", _table(["POOL", "CIDR", "VXLAN", "BLOCKS", "USED/TOTAL"],
                          [[p["name"], p["cidr"], p["vxlanMode"] + (" (disabled)" if p["disabled"]
                                                                    else ""),
-                           "%d/%d" % (p["used"], p["total"])] for p in st["pools"]])]
+                           p["blocks"], "%d/%d" % (p["used"], p["total"])]
+                          for p in st["pools"]])]
     lines += [""]
     if not st["pods"]:
         lines.append("no pods (twill-lab pod add NAME --node NODE)")
