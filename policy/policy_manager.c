@@ -192,6 +192,14 @@ static int default_apply(void *ctx, struct policy_ruleset *desired)
 	return policy_apply(m->applier, desired);
 }
 
+static void default_resync(void *ctx)
+{
+	struct policy_manager *m = ctx;
+
+	if (m->applier)
+		policy_applier_resync(m->applier);
+}
+
 int policy_manager_new(const char *node_name, const struct policy_manager_ops *ops,
 		       struct policy_manager **out)
 {
@@ -211,6 +219,7 @@ int policy_manager_new(const char *node_name, const struct policy_manager_ops *o
 		m->ops = *ops;
 	} else {
 		m->ops.apply = default_apply;
+		m->ops.resync = default_resync;
 		m->ops.ctx = m;
 	}
 	m->pods = (struct cache){ "Pod", NULL, 0, 0, sizeof(struct pod), parse_pod, release_pod };
@@ -268,6 +277,13 @@ int policy_manager_on_policy(struct policy_manager *m, json_object *obj, bool de
 void policy_manager_set_synced(struct policy_manager *m, unsigned kinds)
 {
 	m->synced |= kinds & POLICY_KIND_ALL;
+}
+
+void policy_manager_resync(struct policy_manager *m)
+{
+	if (m->ops.resync)
+		m->ops.resync(m->ops.ctx);
+	m->dirty = true;
 }
 
 bool policy_manager_dirty(const struct policy_manager *m)

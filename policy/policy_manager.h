@@ -40,6 +40,8 @@ enum policy_manager_kind {
 struct policy_manager_ops {
 	/* Make the dataplane equal *desired; may take ownership (leave it empty). */
 	int (*apply)(void *ctx, struct policy_ruleset *desired);
+	/* Optional: forget what the dataplane holds; the next apply rewrites all. */
+	void (*resync)(void *ctx);
 	void *ctx;
 };
 
@@ -64,6 +66,9 @@ int policy_manager_on_policy(struct policy_manager *m, json_object *obj, bool de
 /* Mark kinds (POLICY_KIND_* bits) whose initial list is complete. */
 void policy_manager_set_synced(struct policy_manager *m, unsigned kinds);
 
+/* Drift repair (call periodically): the next apply replaces the whole table
+ * in one transaction even if nothing changed, undoing foreign edits. */
+void policy_manager_resync(struct policy_manager *m);
 bool policy_manager_dirty(const struct policy_manager *m);
 bool policy_manager_ready(const struct policy_manager *m);
 /* 0 (applied, or nothing to do), -EAGAIN (not synced yet), or the error of

@@ -13,6 +13,7 @@
 
 struct fake {
 	int calls;
+	int resyncs;
 	int fail_next;
 	char *last; /* rendered table of the last apply */
 };
@@ -31,6 +32,11 @@ static int fake_apply(void *ctx, struct policy_ruleset *desired)
 	return 0;
 }
 
+static void fake_resync(void *ctx)
+{
+	((struct fake *)ctx)->resyncs++;
+}
+
 struct env {
 	struct fx fx;
 	struct fake fake;
@@ -39,7 +45,7 @@ struct env {
 
 static void env_init(struct env *e)
 {
-	struct policy_manager_ops ops = { fake_apply, NULL };
+	struct policy_manager_ops ops = { fake_apply, fake_resync, NULL };
 	json_object *o;
 	size_t i;
 
@@ -226,6 +232,24 @@ static void test_failed_apply_is_retried(void **state)
 	env_free(&e);
 }
 
+static void test_resync_reapplies_unchanged_state(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	policy_manager_set_synced(e.m, POLICY_KIND_ALL);
+	assert_int_equal(policy_manager_apply(e.m), 0);
+	assert_int_equal(policy_manager_apply(e.m), 0);
+	assert_int_equal(e.fake.calls, 1);
+	policy_manager_resync(e.m);
+	assert_int_equal(e.fake.resyncs, 1);
+	assert_true(policy_manager_dirty(e.m));
+	assert_int_equal(policy_manager_apply(e.m), 0);
+	assert_int_equal(e.fake.calls, 2);
+	env_free(&e);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_nothing_applied_before_sync),
 	cmocka_unit_test(test_local_endpoints_use_cni_veth_names),
@@ -233,6 +257,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_delete_and_label_change),
 	cmocka_unit_test(test_bad_update_keeps_cached_policy),
 	cmocka_unit_test(test_failed_apply_is_retried),
+	cmocka_unit_test(test_resync_reapplies_unchanged_state),
 };
 
 TWILL_TEST_MAIN(tests)
