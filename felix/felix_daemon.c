@@ -40,6 +40,9 @@
 #include "vtep_alloc.h"
 
 #define RETRY_MS 1000
+#define RETRY_MAX_MS 30000
+#define DEFAULT_HEALTH 9099
+#define DEFAULT_METRICS 9091
 #define VTEP_RETRY_MS 5000
 #define IPAM_ERROR_BUF 512
 
@@ -75,6 +78,7 @@ struct felix {
 	uint64_t resync_at; /* ms, 0: none */
 	int refresh_s;
 	uint64_t vtep_retry_at; /* ms: next VTEP allocation attempt allowed */
+	unsigned failures;      /* consecutive failed applies (retry backoff) */
 	int route_protocol;
 	char **endpoint_ifs; /* veths of the last desired set (proxy_arp) */
 	size_t endpoint_if_count;
@@ -191,16 +195,25 @@ static int metrics_handler(const char *path, char *body, size_t size, const char
 	return 200;
 }
 
-static void open_port(struct felix *f, struct health_http **slot, int port,
-		      health_http_handler fn, const char *what)
+/* Listen on want (<= 0: not at all), moving the listener when the wanted
+ * port changed (a FelixConfiguration update). */
+static void set_port(struct felix *f, struct health_http **slot, int want,
+		     health_http_handler fn, const char *what)
 {
 	int rc;
 
-	if (*slot || port <= 0)
+	if (*slot && want > 0 && health_http_port(*slot) == want)
 		return;
-	rc = health_http_open(f->opts->listen_addr, port, fn, f, slot);
+	if (*slot) {
+		health_http_close(*slot);
+		*slot = NULL;
+		log_info("event=listener_closed what=%s", what);
+	}
+	if (want <= 0)
+		return;
+	rc = health_http_open(f->opts->listen_addr, want, fn, f, slot);
 	if (rc < 0)
-		log_error("event=listen_failed what=%s port=%d err=%d", what, port, rc);
+		log_error("event=listen_failed what=%s port=%d err=%d", what, want, rc);
 	else
 		log_info("event=listening what=%s port=%d", what, health_http_port(*slot));
 }
@@ -303,13 +316,14 @@ static int recompute(struct felix *f)
 	if (!f->opts->refresh_interval_s &&
 	    felix_parse_duration(snap.config.route_refresh_interval, &f->refresh_s) < 0)
 		f->refresh_s = 90;
-	open_port(f, &f->health, f->opts->health_port < 0 && snap.config.health_enabled
-					 ? snap.config.health_port : f->opts->health_port,
-		  health_handler, "health");
-	open_port(f, &f->metrics_http,
-		  f->opts->metrics_port < 0 && snap.config.prometheus_metrics_enabled
-			  ? snap.config.prometheus_metrics_port : f->opts->metrics_port,
-		  metrics_handler, "metrics");
+	set_port(f, &f->health,
+		 f->opts->health_port >= 0 ? f->opts->health_port
+		 : snap.config.health_enabled ? snap.config.health_port : 0,
+		 health_handler, "health");
+	set_port(f, &f->metrics_http,
+		 f->opts->metrics_port >= 0 ? f->opts->metrics_port
+		 : snap.config.prometheus_metrics_enabled ? snap.config.prometheus_metrics_port : 0,
+		 metrics_handler, "metrics");
 	rc = make_managers(f, snap.config.route_protocol);
 	if (rc < 0)
 		goto out_snap;
@@ -411,8 +425,16 @@ static void apply(struct felix *f, bool resync)
 		f->m.resyncs++;
 	f->applied_once = true;
 	if (vrc < 0 || rrc < 0 || nrc < 0) {
+		/* Doubling retry: a veth that stays missing (pod being torn
+		 * down) must not turn into a write and a warning every second. */
+		unsigned shift = f->failures < 5 ? f->failures : 5;
+		int delay = RETRY_MS << shift;
+
 		f->m.apply_errors++;
-		schedule_apply(f, RETRY_MS);
+		f->failures++;
+		schedule_apply(f, delay < RETRY_MAX_MS ? delay : RETRY_MAX_MS);
+	} else {
+		f->failures = 0;
 	}
 	/* Ready once the kernel was read and written in sync with the
 	 * datastore; single routes failing (a veth not there yet) are retried
@@ -484,8 +506,13 @@ static int setup(struct felix *f)
 	f->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (f->timer_fd < 0 || f->signal_fd < 0)
 		return -errno;
-	open_port(f, &f->health, f->opts->health_port, health_handler, "health");
-	open_port(f, &f->metrics_http, f->opts->metrics_port, metrics_handler, "metrics");
+	/* Until the FelixConfiguration is read: the flags, else the defaults,
+	 * so liveness answers while the datastore is still loading. */
+	set_port(f, &f->health, f->opts->health_port >= 0 ? f->opts->health_port : DEFAULT_HEALTH,
+		 health_handler, "health");
+	set_port(f, &f->metrics_http,
+		 f->opts->metrics_port >= 0 ? f->opts->metrics_port : DEFAULT_METRICS,
+		 metrics_handler, "metrics");
 	return start_informers(f);
 }
 

@@ -7,7 +7,8 @@
  *    the apply throttle; no syscalls towards the dataplane happen there.
  *  - The apply step runs when the throttle timer fires (throttle_ms after
  *    the first change of a burst), when a periodic resync is due
- *    (refresh_interval_s), or after a failed apply (retry in 1 s). It does,
+ *    (refresh_interval_s), or after a failed apply (retry in 1 s, doubling
+ *    up to 30 s while failures continue). It does,
  *    in order: snapshot + calc (only if dirty), VXLAN device and entries
  *    (routes through vxlan.twill need the device), routes, NAT outgoing
  *    (nftables table inet twill_nat, replaced atomically when it changes
