@@ -49,7 +49,15 @@ long policy_model_find_namespace(const struct policy_model *m, const char *name)
 
 bool policy_model_pod_is_endpoint(const struct policy_model *m, size_t pod)
 {
-	return pod < m->in.pod_count && !m->in.pods[pod].host_network;
+	const struct pod *p;
+
+	if (pod >= m->in.pod_count)
+		return false;
+	p = &m->in.pods[pod];
+	/* a finished pod's address goes back to IPAM and may already be another
+	 * pod's: it must not keep granting (or being granted) anything */
+	return !p->host_network && !(p->phase && (strcmp(p->phase, "Succeeded") == 0 ||
+						 strcmp(p->phase, "Failed") == 0));
 }
 
 static int index_cmp(const void *a, const void *b)

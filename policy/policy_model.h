@@ -9,7 +9,8 @@
  *    them in; policy indices in the model refer to that order.
  *  - A policy selects the pods of its own namespace whose labels match its
  *    podSelector (an absent podSelector is {} = all). Pods with hostNetwork
- *    are never endpoints and never match a pod peer (their IP is the node's).
+ *    are never endpoints and never match a pod peer (their IP is the node's);
+ *    neither are finished pods (phase Succeeded/Failed).
  *  - policyTypes is the effective set (Kubernetes defaulting applied:
  *    Ingress, plus Egress when egress rules exist).
  *  - A rule with `from`/`to` absent or [] allows every peer; with `ports`
@@ -100,7 +101,8 @@ void policy_model_free(struct policy_model *m);
 long policy_model_find_pod(const struct policy_model *m, const char *ns, const char *name);
 /* Index of the namespace's entry in in.namespaces, or -1. */
 long policy_model_find_namespace(const struct policy_model *m, const char *name);
-/* True when pod (index) takes part in policy: not hostNetwork. */
+/* True when pod (index) takes part in policy: not hostNetwork, and not
+ * finished (phase Succeeded or Failed: its IP may already be reused). */
 bool policy_model_pod_is_endpoint(const struct policy_model *m, size_t pod);
 /* True when entry selects pod. */
 bool policy_entry_selects(const struct policy_entry *e, size_t pod);

@@ -652,6 +652,25 @@ static void test_host_network_pods_are_not_endpoints(void **state)
 	fx_free(&f);
 }
 
+static void test_finished_pods_are_not_peers(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f);
+	/* x/done once held 10.0.1.99 and matched pod=b; it has finished */
+	fx_add_pod(&f, "x", "done", "'pod':'b'", "10.0.1.99", NULL, "n1", NULL, 80);
+	free(f.pods[f.pod_count - 1].phase);
+	f.pods[f.pod_count - 1].phase = strdup("Succeeded");
+	fx_policy(&f, "x", "from-b", "{'podSelector':{'matchLabels':{'pod':'a'}},"
+				     "'ingress':[{'from':[{'podSelector':{'matchLabels':{'pod':'b'}}}]}]}");
+	fx_build(&f);
+	assert_true(allowed(&f, "x/b", "x/a", TCP, 80));
+	assert_false(allowed(&f, "10.0.1.99", "x/a", TCP, 80));
+	assert_false(policy_model_pod_is_endpoint(&f.m, f.pod_count - 1));
+	fx_free(&f);
+}
+
 static void test_policy_selects_only_its_namespace(void **state)
 {
 	struct fx f;
@@ -785,6 +804,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_both_egress_and_ingress_must_allow),
 	cmocka_unit_test(test_host_reaches_local_pods),
 	cmocka_unit_test(test_host_network_pods_are_not_endpoints),
+	cmocka_unit_test(test_finished_pods_are_not_peers),
 	cmocka_unit_test(test_policy_selects_only_its_namespace),
 	cmocka_unit_test(test_unknown_namespace_has_no_labels),
 	cmocka_unit_test(test_ipv6_ip_block),
