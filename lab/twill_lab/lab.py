@@ -58,6 +58,27 @@ class Lab:
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
 
+    # -- the directory -------------------------------------------------------------
+    MARK = ".twill-lab"
+
+    def is_lab_dir(self):
+        """True if the directory is missing, empty, or made by the lab. `down`
+        removes the directory recursively, so a mistyped --state-dir pointing
+        at anything else must never qualify."""
+        try:
+            entries = os.listdir(self.dir)
+        except FileNotFoundError:
+            return True
+        return not entries or self.MARK in entries
+
+    def make_dir(self):
+        if not self.is_lab_dir():
+            raise LabError("%s exists and is not a lab directory (no %s in it); pick another "
+                           "--state-dir" % (self.dir, self.MARK))
+        os.makedirs(self.dir, exist_ok=True)
+        with open(os.path.join(self.dir, self.MARK), "w") as f:
+            f.write("twill-lab %s\n" % self.name)
+
     # -- state --------------------------------------------------------------------
     def exists(self):
         return os.path.exists(self.state_path)

@@ -127,11 +127,12 @@ def stop_role(lab, role):
             pass
 
 
-def processes_mentioning(text):
-    """(pid, start) of processes whose command line contains text or whose
-    environment has OWNER_VAR=text. Used by `down` after a crash that lost the
-    records: every process the lab starts carries OWNER_VAR, inherited by its
-    children (bird -p, birdc), and most also name the lab directory in argv."""
+def processes_mentioning(text, by_argv=True):
+    """(pid, start) of processes with an argument that is the directory text
+    or a path under it (by_argv), or whose environment has OWNER_VAR=text.
+    Used by `down` after a crash that lost the records: every process the lab
+    starts carries OWNER_VAR, inherited by its children (bird -p, birdc), and
+    most also name a path in the lab directory in argv."""
     found = []
     spared = _ancestors()
     for d in glob.glob("/proc/[0-9]*"):
@@ -143,8 +144,7 @@ def processes_mentioning(text):
                 argv = f.read().decode(errors="replace").split("\0")
         except OSError:
             continue
-        # The CLI itself (another `twill-lab status` for instance) is not the lab's.
-        if not any(text in a for a in argv):
+        if not (by_argv and any(a == text or a.startswith(text + "/") for a in argv)):
             try:
                 with open(d + "/environ", "rb") as f:
                     environ = f.read().split(b"\0")
@@ -152,6 +152,7 @@ def processes_mentioning(text):
                 environ = []
             if (OWNER_VAR + "=" + text).encode() not in environ:
                 continue
+        # The CLI itself (another `twill-lab status` for instance) is not the lab's.
         if not any(os.path.basename(a) == "twill-lab" for a in argv[:2]):
             found.append((pid, start_time(pid)))
     return found

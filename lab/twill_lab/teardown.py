@@ -19,7 +19,8 @@ def leftovers(lab):
     """What down would remove: (namespaces, processes, directory exists)."""
     nss = [n for n in sh.netns_list() if n.startswith(lab.prefix)]
     recs = [r for r in procs.records(lab) if procs.running(r)] if os.path.isdir(lab.dir) else []
-    pids = {r["pid"] for r in recs} | {p for p, _ in procs.processes_mentioning(lab.dir)}
+    pids = {r["pid"] for r in recs} | {p for p, _ in procs.processes_mentioning(
+        lab.dir, by_argv=lab.is_lab_dir())}
     return nss, sorted(pids), os.path.isdir(lab.dir)
 
 
@@ -34,7 +35,8 @@ def down(lab, say=print):
         if os.path.isdir(lab.procs_dir):
             recs = procs.records(lab)
             procs.terminate([(r["pid"], r.get("start")) for r in recs])
-        stray = procs.processes_mentioning(lab.dir)
+        # A directory that is not the lab's proves nothing about who names it.
+        stray = procs.processes_mentioning(lab.dir, by_argv=lab.is_lab_dir())
         if stray:
             say("down: stopping %d unrecorded process(es) of this lab" % len(stray))
             procs.terminate(stray)
@@ -46,7 +48,10 @@ def down(lab, say=print):
                 procs.terminate(inside, grace=3.0)
             sh.netns_del(ns)
         left = [n for n in sh.netns_list() if n.startswith(lab.prefix)]
-        shutil.rmtree(lab.dir, ignore_errors=True)
+        if lab.is_lab_dir():
+            shutil.rmtree(lab.dir, ignore_errors=True)
+        else:
+            say("down: %s is not a lab directory (no %s); left in place" % (lab.dir, lab.MARK))
         try:
             os.unlink(lab.dir + ".lock")
         except FileNotFoundError:

@@ -41,11 +41,15 @@ def up(lab, nodes=3, topology_name="flat", encap="crosssubnet", bgp=True, router
     if _running(lab):
         raise LabError("lab %r is already up (%s); `twill-lab --lab %s down` first, or pick "
                        "another --lab name" % (lab.name, lab.dir, lab.name))
+    if not lab.is_lab_dir():
+        raise LabError("%s exists and is not a lab directory; pick another --state-dir"
+                       % lab.dir)
     nss, pids, has_dir = teardown.leftovers(lab)
     if nss or pids or has_dir:
         say("up: removing the leftovers of an earlier lab %r (%d namespaces, %d processes)"
             % (lab.name, len(nss), len(pids)))
         teardown.down(lab, say=say)
+    lab.make_dir()
     os.makedirs(lab.path("logs"), exist_ok=True)
     plan = topology.plan(lab, nodes, topology_name)
     state = {"name": lab.name, "dir": lab.dir, "topology": topology_name, "encap": encap,

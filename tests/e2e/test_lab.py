@@ -307,3 +307,16 @@ def test_felix_routes_between_nodes(tmp_path, opts):
         assert ("vxlan.twill" in routes) == ("vxlan" in opts), routes
     finally:
         cli.force_clean()
+
+
+def test_never_removes_a_directory_it_did_not_make(tmp_path):
+    cli = LabCli(tmp_path)
+    os.makedirs(cli.dir)
+    precious = os.path.join(cli.dir, "precious.txt")
+    with open(precious, "w") as f:
+        f.write("not a lab\n")
+    up = cli("up", "--nodes", "1", check=False)
+    assert up.returncode == 1 and "not a lab directory" in up.stderr
+    assert cli.namespaces() == []
+    cli("down")
+    assert open(precious).read() == "not a lab\n"
