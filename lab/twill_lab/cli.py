@@ -161,6 +161,9 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    if os.geteuid() != 0:
+        print("twill-lab: needs root (network namespaces); try sudo", file=sys.stderr)
+        return 1
     try:
         rc = args.fn(args)
     except (LabError, CommandError) as e:

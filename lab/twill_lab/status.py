@@ -156,7 +156,7 @@ def converged(st, why=False):
 def _table(headers, rows):
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     fmt = "  ".join("%%-%ds" % w for w in widths)
-    return "\n".join([fmt % tuple(headers)] + [fmt % tuple(map(str, r)) for r in rows])
+    return "\n".join((fmt % tuple(map(str, r))).rstrip() for r in [headers] + list(rows))
 
 
 def render(st):
