@@ -132,11 +132,11 @@ static int rtnl_dump_once(struct rtnl *nl, uint16_t type, const void *payload, s
 	for (;;) {
 		ssize_t got = rtnl_recv(nl);
 		struct nlmsghdr *h;
-		int left;
+		unsigned int left;
 
 		if (got < 0)
 			return (int)got;
-		left = (int)got;
+		left = (unsigned int)got;
 		for (h = (struct nlmsghdr *)nl->rbuf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_seq != seq || h->nlmsg_pid != nl->pid)
 				continue; /* a stale answer to an earlier request */
@@ -184,11 +184,11 @@ int rtnl_get(struct rtnl *nl, struct nlmsghdr *h, rtnl_msg_fn fn, void *ctx)
 	for (;;) {
 		ssize_t got = rtnl_recv(nl);
 		struct nlmsghdr *r;
-		int left;
+		unsigned int left;
 
 		if (got < 0)
 			return (int)got;
-		left = (int)got;
+		left = (unsigned int)got;
 		for (r = (struct nlmsghdr *)nl->rbuf; NLMSG_OK(r, left); r = NLMSG_NEXT(r, left)) {
 			if (r->nlmsg_seq != seq)
 				continue;
@@ -208,11 +208,11 @@ static int rtnl_collect_acks(struct rtnl *nl, uint32_t base, size_t count, const
 	while (answered < count) {
 		ssize_t got = rtnl_recv(nl);
 		struct nlmsghdr *h;
-		int left;
+		unsigned int left;
 
 		if (got < 0)
 			return (int)got;
-		left = (int)got;
+		left = (unsigned int)got;
 		for (h = (struct nlmsghdr *)nl->rbuf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			uint32_t k = h->nlmsg_seq - base;
 			const struct nlmsgerr *e;
