@@ -52,8 +52,10 @@ bool route_entry_equal(const struct route_entry *a, const struct route_entry *b)
 {
 	if (route_entry_key_compare(a, b) != 0)
 		return false;
-	if (a->type != b->type || a->onlink != b->onlink || a->scope != b->scope ||
-	    a->protocol != b->protocol || a->has_gw != b->has_gw)
+	/* IPv6 keeps no route scope: the kernel reports every route as global,
+	 * so comparing it would rewrite link-scoped IPv6 routes on each apply. */
+	if (a->type != b->type || a->onlink != b->onlink || a->protocol != b->protocol ||
+	    a->has_gw != b->has_gw || (a->dst.addr.family != AF_INET6 && a->scope != b->scope))
 		return false;
 	/* A gateway route wanted without a device takes the one the kernel
 	 * resolves for the gateway, which the dump then reports. */

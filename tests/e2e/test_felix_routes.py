@@ -61,16 +61,17 @@ def netns():
 
 def test_apply_is_batched_owned_and_idempotent(netns):
     st = apply(netns, 300)
-    assert st["rc"] == "0" and st["replaced"] == "303" and st["failed"] == "0"
+    assert st["rc"] == "0" and st["replaced"] == "304" and st["failed"] == "0"
     v4 = ours(netns)
     assert len(v4) == 302  # 300 endpoints + blackhole + gateway route
     assert "10.200.0.7 dev veth0 proto 81 scope link" in v4
     assert "10.200.1.43 dev veth0 proto 81 scope link" in v4  # index 299
     assert "blackhole 10.201.0.0/24 proto 81" in v4
     assert "10.202.0.0/24 via 10.99.0.2 dev veth0 proto 81" in v4
-    assert "blackhole fd00:201::/64" in ip(netns, "-6", "route", "show", "proto", "81").stdout
+    v6 = ip(netns, "-6", "route", "show", "proto", "81").stdout
+    assert "blackhole fd00:201::/64" in v6 and "fd00:200::5 dev veth0" in v6
     again = apply(netns, 300, sync=True)
-    assert again["replaced"] == "0" and again["deleted"] == "0" and again["dumped"] == "303"
+    assert again["replaced"] == "0" and again["deleted"] == "0" and again["dumped"] == "304"
 
 
 def test_foreign_routes_survive(netns):
@@ -79,7 +80,7 @@ def test_foreign_routes_survive(netns):
     ip(netns, "route", "add", "10.200.0.4/32", "via", "10.99.0.7", "proto", "static")
     st = apply(netns, 10, sync=True)
     assert st["conflicts"] == "1"
-    assert st["replaced"] == "12"
+    assert st["replaced"] == "13"
     static = routes(netns, "proto", "static")
     assert "10.203.0.0/24 via 10.99.0.3 dev veth0" in static
     assert "10.200.0.4 via 10.99.0.7 dev veth0" in static
@@ -119,7 +120,7 @@ def test_missing_device_fails_only_its_routes(netns):
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 1
     st = dict(kv.split("=", 1) for kv in res.stdout.split())
-    # 4 endpoint routes: no device; the gateway is unreachable without veth0.
-    assert st["failed"] == "5"
+    # 4 + 1 IPv6 endpoint routes: no device; the gateway is unreachable without veth0.
+    assert st["failed"] == "6"
     assert st["replaced"] == "2"  # both blackholes still land
     assert "blackhole 10.201.0.0/24 proto 81" in ours(netns)

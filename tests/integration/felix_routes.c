@@ -5,8 +5,9 @@
  *   felix_routes <count> <dev> <gw> [sync]
  *
  * Desired set: <count> endpoint-like routes 10.200.<i/256>.<i%256>/32 dev
- * <dev> scope link, one blackhole 10.201.0.0/24, one 10.202.0.0/24 via <gw>
- * and one IPv6 blackhole fd00:201::/64. "sync" declares the datastore in
+ * <dev> scope link, one blackhole 10.201.0.0/24, one 10.202.0.0/24 via <gw>,
+ * one IPv6 blackhole fd00:201::/64 and one IPv6 endpoint route fd00:200::5/128
+ * dev <dev> scope link (4 routes besides the <count> ones). "sync" declares the datastore in
  * sync (deletions allowed). Prints one line of key=value apply stats and
  * exits 0 when the apply returned 0 (1 otherwise, 2 on usage errors). */
 #include <errno.h>
@@ -39,7 +40,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("felix_routes");
-	routes = calloc((size_t)count + 3, sizeof(*routes));
+	routes = calloc((size_t)count + 4, sizeof(*routes));
 	if (!routes)
 		return 1;
 	for (i = 0; i < (size_t)count; i++) {
@@ -57,6 +58,9 @@ int main(int argc, char **argv)
 	routes[n++].gw = gw;
 	cidr_parse("fd00:201::/64", &routes[n].dst);
 	routes[n++].type = ROUTE_TYPE_BLACKHOLE;
+	cidr_parse("fd00:200::5/128", &routes[n].dst);
+	snprintf(routes[n].ifname, sizeof(routes[n].ifname), "%s", argv[2]);
+	routes[n++].scope = RT_SCOPE_LINK_VALUE;
 
 	rc = rtnl_open(&nl);
 	if (rc < 0) {

@@ -437,6 +437,12 @@ static void test_entry_equal_fields(void **state)
 	assert_false(route_entry_equal(&b, &a));
 	b = R("10.0.1.0/24", "eth0", "10.9.0.2");
 	assert_false(route_entry_equal(&a, &b));
+	/* IPv6: the kernel reports scope global for a route written "scope link". */
+	a = R("fd00::5/128", "tw1", NULL);
+	a.scope = 253;
+	b = a;
+	b.scope = 0;
+	assert_true(route_entry_equal(&a, &b));
 }
 
 static void test_ipv6_routes(void **state)
