@@ -6,9 +6,7 @@
  * therefore costs one calc and one apply: the first event arms apply_at,
  * later ones find it armed and leave it. The managers re-dump the kernel on
  * every apply, so a resync is simply an apply with nothing recomputed.
- *
- * The managers are created at the first in-sync apply, because the route
- * protocol that marks our routes comes from the FelixConfiguration. */
+ * The apply step itself lives in felix_apply.c. */
 #include "felix_daemon.h"
 
 #include <errno.h>
@@ -22,31 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "calc.h"
-#include "felix_desired.h"
-#include "felix_metrics.h"
-#include "felix_snapshot.h"
-#include "health_http.h"
-#include "informer.h"
-#include "kube_client.h"
+#include "felix_state.h"
 #include "log.h"
-#include "nat_mgr.h"
 #include "netlink.h"
-#include "route_mgr.h"
-#include "route_netlink.h"
-#include "rtnl.h"
-#include "vxlan_mgr.h"
-#include "vxlan_netlink.h"
-#include "vtep_alloc.h"
 
-#define RETRY_MS 1000
-#define RETRY_MAX_MS 30000
 #define DEFAULT_HEALTH 9099
 #define DEFAULT_METRICS 9091
-#define VTEP_RETRY_MS 5000
-#define IPAM_ERROR_BUF 512
-
-enum { INF_NODES, INF_POOLS, INF_BLOCKS, INF_PODS, INF_CONFIGS, INF_COUNT };
 
 static const struct kube_resource resources[INF_COUNT] = {
 	[INF_NODES] = {"", "v1", "nodes", false},
@@ -56,36 +35,7 @@ static const struct kube_resource resources[INF_COUNT] = {
 	[INF_CONFIGS] = {"twill.dev", "v1", "felixconfigurations", false},
 };
 
-struct felix {
-	const struct felix_daemon_opts *opts;
-	struct kube_client *client;
-	struct informer *inf[INF_COUNT];
-	char pod_selector[300];
-	struct rtnl *nl;
-	struct nl_sock *nlsk;
-	struct route_mgr *routes;
-	struct vxlan_mgr *vxlan;
-	struct nat_dataplane nat_dp;
-	struct nat_mgr *nat;
-	struct health_http *health;
-	struct health_http *metrics_http;
-	int timer_fd;
-	int signal_fd;
-	bool dirty;
-	bool ready;
-	bool applied_once;
-	uint64_t apply_at;  /* ms, 0: none */
-	uint64_t resync_at; /* ms, 0: none */
-	int refresh_s;
-	uint64_t vtep_retry_at; /* ms: next VTEP allocation attempt allowed */
-	unsigned failures;      /* consecutive failed applies (retry backoff) */
-	int route_protocol;
-	char **endpoint_ifs; /* veths of the last desired set (proxy_arp) */
-	size_t endpoint_if_count;
-	struct felix_metrics m;
-};
-
-static uint64_t now_ms(void)
+uint64_t felix_now_ms(void)
 {
 	struct timespec ts;
 
@@ -93,9 +43,9 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void schedule_apply(struct felix *f, int delay_ms)
+void felix_schedule_apply(struct felix *f, int delay_ms)
 {
-	uint64_t at = now_ms() + (uint64_t)delay_ms;
+	uint64_t at = felix_now_ms() + (uint64_t)delay_ms;
 
 	if (!f->apply_at || at < f->apply_at)
 		f->apply_at = at;
@@ -121,7 +71,7 @@ static void arm_timer(struct felix *f)
 static void on_change(struct felix *f)
 {
 	f->dirty = true;
-	schedule_apply(f, f->opts->throttle_ms);
+	felix_schedule_apply(f, f->opts->throttle_ms);
 }
 
 static void on_add(json_object *obj, void *ctx)
@@ -143,7 +93,7 @@ static void on_delete(json_object *obj, void *ctx)
 	on_change(ctx);
 }
 
-static bool all_synced(struct felix *f)
+bool felix_all_synced(struct felix *f)
 {
 	int i;
 
@@ -218,232 +168,16 @@ static void set_port(struct felix *f, struct health_http **slot, int want,
 		log_info("event=listening what=%s port=%d", what, health_http_port(*slot));
 }
 
-/* ---- the apply step ---- */
-
-static int make_managers(struct felix *f, int protocol)
+void felix_ports_follow_config(struct felix *f, const struct felixconfig *cfg)
 {
-	struct route_dataplane rdp;
-	struct vxlan_dataplane vdp;
-	int rc;
-
-	if (f->routes)
-		return 0;
-	route_netlink_dataplane(f->nl, &rdp);
-	vxlan_netlink_dataplane(f->nl, &vdp);
-	rc = route_mgr_new(&rdp, (uint8_t)protocol, &f->routes);
-	if (!rc)
-		rc = vxlan_mgr_new(&vdp, CALC_VXLAN_DEVICE, &f->vxlan);
-	if (!rc)
-		rc = nat_nft_open(&f->nat_dp);
-	if (!rc)
-		rc = nat_mgr_new(&f->nat_dp, &f->nat);
-	if (rc < 0)
-		return rc;
-	f->route_protocol = protocol;
-	route_mgr_set_in_sync(f->routes, true);
-	vxlan_mgr_set_in_sync(f->vxlan, true);
-	nat_mgr_set_in_sync(f->nat, true);
-	return 0;
-}
-
-static void remember_endpoints(struct felix *f, const struct felix_desired *d)
-{
-	size_t i;
-
-	for (i = 0; i < f->endpoint_if_count; i++)
-		free(f->endpoint_ifs[i]);
-	free(f->endpoint_ifs);
-	f->endpoint_ifs = calloc(d->endpoint_count + 1, sizeof(*f->endpoint_ifs));
-	f->endpoint_if_count = 0;
-	if (!f->endpoint_ifs)
-		return;
-	for (i = 0; i < d->route_count; i++)
-		if (d->routes[i].scope == 253 && d->routes[i].ifname[0] &&
-		    f->endpoint_if_count < d->endpoint_count)
-			f->endpoint_ifs[f->endpoint_if_count++] = strdup(d->routes[i].ifname);
-}
-
-/* This node publishes no VTEP but a pool wants VXLAN: allocate one. The
- * Node update it causes brings us back here with the VTEP in place. */
-static void ensure_vtep(struct felix *f, const struct felix_snapshot *snap)
-{
-	bool have_mac, have_addr, vxlan = false;
-	char err[IPAM_ERROR_BUF];
-	size_t i;
-	int rc;
-
-	for (i = 0; i < snap->in.pool_count; i++)
-		if (snap->in.pools[i].vxlan_mode != IPPOOL_MODE_NEVER &&
-		    snap->in.pools[i].net.addr.family == AF_INET)
-			vxlan = true;
-	if (!vxlan || !felix_snapshot_self_vtep(snap, &have_mac, &have_addr) ||
-	    (have_mac && have_addr) || now_ms() < f->vtep_retry_at)
-		return;
-	rc = vtep_alloc_ensure(f->client, f->opts->node_name, have_mac, have_addr, err,
-			       sizeof(err));
-	if (rc < 0) {
-		char quoted[600];
-
-		log_warn("event=vtep_alloc_failed node=%s err=%d msg=%s", f->opts->node_name, rc,
-			 log_quote(quoted, sizeof(quoted), err));
-		f->vtep_retry_at = now_ms() + VTEP_RETRY_MS;
-		schedule_apply(f, VTEP_RETRY_MS);
-		f->dirty = true;
-	}
-}
-
-static int recompute(struct felix *f)
-{
-	struct felix_lists lists = {0};
-	struct felix_snapshot snap;
-	struct felix_desired_opts dopts = {0};
-	struct felix_desired d = {0};
-	struct calc_output out = {0};
-	unsigned uplink = 0;
-	int rc;
-
-	lists.nodes = informer_list(f->inf[INF_NODES]);
-	lists.pools = informer_list(f->inf[INF_POOLS]);
-	lists.blocks = informer_list(f->inf[INF_BLOCKS]);
-	lists.pods = informer_list(f->inf[INF_PODS]);
-	lists.configs = informer_list(f->inf[INF_CONFIGS]);
-	rc = felix_snapshot_build(&snap, f->opts->node_name, &lists);
-	if (rc < 0)
-		goto out_lists;
-	if (f->opts->bgp_disabled)
-		snap.in.program_cluster_routes = true;
-	ensure_vtep(f, &snap);
-	if (!f->opts->refresh_interval_s &&
-	    felix_parse_duration(snap.config.route_refresh_interval, &f->refresh_s) < 0)
-		f->refresh_s = 90;
 	set_port(f, &f->health,
 		 f->opts->health_port >= 0 ? f->opts->health_port
-		 : snap.config.health_enabled ? snap.config.health_port : 0,
+		 : cfg->health_enabled ? cfg->health_port : 0,
 		 health_handler, "health");
 	set_port(f, &f->metrics_http,
 		 f->opts->metrics_port >= 0 ? f->opts->metrics_port
-		 : snap.config.prometheus_metrics_enabled ? snap.config.prometheus_metrics_port : 0,
+		 : cfg->prometheus_metrics_enabled ? cfg->prometheus_metrics_port : 0,
 		 metrics_handler, "metrics");
-	rc = make_managers(f, snap.config.route_protocol);
-	if (rc < 0)
-		goto out_snap;
-	if (snap.config.route_protocol != f->route_protocol)
-		log_warn("event=route_protocol_change_ignored running=%d configured=%d "
-			 "msg=\"restart felix to change the route protocol\"",
-			 f->route_protocol, snap.config.route_protocol);
-	rc = calc_compute(&snap.in, &out);
-	if (rc < 0)
-		goto out_snap;
-	if (f->nlsk && netlink_default_route_mtu(f->nlsk, AF_INET, &uplink) < 0)
-		uplink = 0;
-	dopts.route_protocol = (uint8_t)f->route_protocol;
-	dopts.vxlan_vni = (uint32_t)snap.config.vxlan_vni;
-	dopts.vxlan_port = (uint16_t)snap.config.vxlan_port;
-	dopts.vxlan_mtu = snap.config.vxlan_mtu > 0 ? (unsigned)snap.config.vxlan_mtu : 0;
-	dopts.uplink_mtu = uplink;
-	rc = felix_desired_build(&snap.in, &out, &dopts, &d);
-	if (rc < 0)
-		goto out_calc;
-	rc = route_mgr_set_desired(f->routes, d.routes, d.route_count);
-	if (!rc)
-		rc = vxlan_mgr_set_desired(f->vxlan, d.want_vxlan ? &d.vxlan : NULL, d.peers,
-					   d.peer_count);
-	if (!rc)
-		rc = nat_mgr_set_desired(f->nat, out.nat_pools, out.nat_pool_count, out.all_pools,
-					 out.all_pool_count);
-	if (!rc) {
-		f->m.routes = d.route_count;
-		f->m.endpoints = d.endpoint_count;
-		f->m.vxlan_peers = d.want_vxlan ? d.peer_count : 0;
-		remember_endpoints(f, &d);
-		log_info("event=recalc routes=%zu endpoints=%zu vxlan=%d peers=%zu skipped=%zu",
-			 d.route_count, d.endpoint_count, d.want_vxlan, d.peer_count, snap.skipped);
-	}
-	felix_desired_free(&d);
-out_calc:
-	calc_output_free(&out);
-out_snap:
-	felix_snapshot_free(&snap);
-out_lists:
-	json_object_put(lists.nodes);
-	json_object_put(lists.pools);
-	json_object_put(lists.blocks);
-	json_object_put(lists.pods);
-	json_object_put(lists.configs);
-	return rc;
-}
-
-/* proxy_arp on every local veth: the pod's default gateway 169.254.1.1 is
- * answered by the host side. The CNI plugin sets it; felix owns it after. */
-static void ensure_proxy_arp(struct felix *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->endpoint_if_count; i++) {
-		char path[96], value[8];
-
-		if (!f->endpoint_ifs[i])
-			continue;
-		snprintf(path, sizeof(path), "ipv4/conf/%s/proxy_arp", f->endpoint_ifs[i]);
-		if (netlink_sysctl_read(path, value, sizeof(value)) < 0)
-			continue; /* veth not there (yet) */
-		if (strcmp(value, "1") != 0 && netlink_sysctl_write(path, "1") < 0)
-			log_warn("event=proxy_arp_failed dev=%s", f->endpoint_ifs[i]);
-	}
-}
-
-static void apply(struct felix *f, bool resync)
-{
-	struct route_apply_stats rst;
-	struct vxlan_apply_stats vst;
-	uint64_t t0;
-	int rc = 0, vrc, rrc, nrc;
-
-	f->apply_at = 0;
-	if (!all_synced(f))
-		return; /* the initial lists' events will schedule us again */
-	if (f->dirty || !f->routes) {
-		/* Cleared first: recompute may mark it again (VTEP retry). */
-		f->dirty = false;
-		rc = recompute(f);
-		if (rc < 0) {
-			log_error("event=recalc_failed err=%d", rc);
-			f->dirty = true;
-			schedule_apply(f, RETRY_MS);
-			if (!f->routes)
-				return;
-		}
-	}
-	t0 = now_ms();
-	vrc = vxlan_mgr_apply(f->vxlan, &vst);
-	rrc = route_mgr_apply(f->routes, &rst);
-	nrc = nat_mgr_apply(f->nat, resync, NULL);
-	ensure_proxy_arp(f);
-	felix_metrics_observe_apply(&f->m, (double)(now_ms() - t0) / 1000.0);
-	f->m.route_conflicts = rst.conflicts;
-	if (resync)
-		f->m.resyncs++;
-	f->applied_once = true;
-	if (vrc < 0 || rrc < 0 || nrc < 0) {
-		/* Doubling retry: a veth that stays missing (pod being torn
-		 * down) must not turn into a write and a warning every second. */
-		unsigned shift = f->failures < 5 ? f->failures : 5;
-		int delay = RETRY_MS << shift;
-
-		f->m.apply_errors++;
-		f->failures++;
-		schedule_apply(f, delay < RETRY_MAX_MS ? delay : RETRY_MAX_MS);
-	} else {
-		f->failures = 0;
-	}
-	/* Ready once the kernel was read and written in sync with the
-	 * datastore; single routes failing (a veth not there yet) are retried
-	 * and do not hold readiness back. */
-	if (!f->ready && rst.dump_ok) {
-		f->ready = true;
-		log_info("event=ready routes=%zu", rst.desired);
-	}
-	f->resync_at = now_ms() + (uint64_t)f->refresh_s * 1000;
 }
 
 /* ---- setup and loop ---- */
@@ -522,10 +256,7 @@ static void teardown(struct felix *f)
 
 	for (i = 0; i < INF_COUNT; i++)
 		informer_free(f->inf[i]);
-	route_mgr_free(f->routes);
-	vxlan_mgr_free(f->vxlan);
-	nat_mgr_free(f->nat);
-	nat_nft_close(&f->nat_dp);
+	felix_apply_release(f);
 	health_http_close(f->health);
 	health_http_close(f->metrics_http);
 	rtnl_close(f->nl);
@@ -536,9 +267,6 @@ static void teardown(struct felix *f)
 	if (f->signal_fd >= 0)
 		close(f->signal_fd);
 	kube_client_free(f->client);
-	for (i = 0; i < f->endpoint_if_count; i++)
-		free(f->endpoint_ifs[i]);
-	free(f->endpoint_ifs);
 }
 
 int felix_daemon_run(const struct felix_daemon_opts *opts)
@@ -588,26 +316,26 @@ int felix_daemon_run(const struct felix_daemon_opts *opts)
 		for (i = 0; i < INF_COUNT; i++)
 			if (pfd[i].revents & POLLIN)
 				informer_dispatch(f.inf[i]);
-		if (!was_synced && all_synced(&f)) {
+		if (!was_synced && felix_all_synced(&f)) {
 			was_synced = true;
 			log_info("event=datastore_in_sync");
 			f.dirty = true;
-			schedule_apply(&f, 0);
+			felix_schedule_apply(&f, 0);
 		}
 		if (hi >= 0 && (pfd[hi].revents & POLLIN))
 			health_http_serve(f.health);
 		if (mi >= 0 && (pfd[mi].revents & POLLIN))
 			health_http_serve(f.metrics_http);
 		if (pfd[INF_COUNT].revents & POLLIN) {
-			uint64_t ticks, now = now_ms();
+			uint64_t ticks, now = felix_now_ms();
 			ssize_t got = read(f.timer_fd, &ticks, sizeof(ticks));
 
 			(void)got;
 			if (f.apply_at && f.apply_at <= now) {
-				apply(&f, false);
+				felix_apply(&f, false);
 			} else if (f.resync_at && f.resync_at <= now) {
 				log_debug("event=resync");
-				apply(&f, true);
+				felix_apply(&f, true);
 			}
 			if (opts->once && f.applied_once) {
 				rc = 0;

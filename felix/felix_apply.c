@@ -1,0 +1,263 @@
+/* felix_apply: the apply step of twill-felix (see felix_state.h).
+ *
+ * Order inside one step: snapshot + calc + desired (only when the datastore
+ * changed), then VXLAN device and entries (routes through vxlan.twill need
+ * the device), routes, NAT outgoing, proxy_arp on the pods' veths. The
+ * managers are created at the first in-sync step, because the route
+ * protocol that marks our routes comes from the FelixConfiguration; they
+ * are declared in sync at once (the step never runs before the informers
+ * completed their initial lists). */
+#include "felix_state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calc.h"
+#include "felix_desired.h"
+#include "felix_snapshot.h"
+#include "log.h"
+#include "netlink.h"
+#include "route_netlink.h"
+#include "vtep_alloc.h"
+#include "vxlan_netlink.h"
+
+#define IPAM_ERROR_BUF 512
+
+static int make_managers(struct felix *f, int protocol)
+{
+	struct route_dataplane rdp;
+	struct vxlan_dataplane vdp;
+	int rc;
+
+	if (f->routes)
+		return 0;
+	route_netlink_dataplane(f->nl, &rdp);
+	vxlan_netlink_dataplane(f->nl, &vdp);
+	rc = route_mgr_new(&rdp, (uint8_t)protocol, &f->routes);
+	if (!rc)
+		rc = vxlan_mgr_new(&vdp, CALC_VXLAN_DEVICE, &f->vxlan);
+	if (!rc)
+		rc = nat_nft_open(&f->nat_dp);
+	if (!rc)
+		rc = nat_mgr_new(&f->nat_dp, &f->nat);
+	if (rc < 0)
+		return rc;
+	f->route_protocol = protocol;
+	route_mgr_set_in_sync(f->routes, true);
+	vxlan_mgr_set_in_sync(f->vxlan, true);
+	nat_mgr_set_in_sync(f->nat, true);
+	return 0;
+}
+
+static void remember_endpoints(struct felix *f, const struct felix_desired *d)
+{
+	size_t i;
+
+	for (i = 0; i < f->endpoint_if_count; i++)
+		free(f->endpoint_ifs[i]);
+	free(f->endpoint_ifs);
+	f->endpoint_ifs = calloc(d->endpoint_count + 1, sizeof(*f->endpoint_ifs));
+	f->endpoint_if_count = 0;
+	if (!f->endpoint_ifs)
+		return;
+	for (i = 0; i < d->route_count; i++)
+		if (d->routes[i].scope == 253 && d->routes[i].ifname[0] &&
+		    f->endpoint_if_count < d->endpoint_count)
+			f->endpoint_ifs[f->endpoint_if_count++] = strdup(d->routes[i].ifname);
+}
+
+/* This node publishes no VTEP but a pool wants VXLAN: allocate one. The
+ * Node update it causes brings us back here with the VTEP in place. */
+static void ensure_vtep(struct felix *f, const struct felix_snapshot *snap)
+{
+	bool have_mac, have_addr, vxlan = false;
+	char err[IPAM_ERROR_BUF];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < snap->in.pool_count; i++)
+		if (snap->in.pools[i].vxlan_mode != IPPOOL_MODE_NEVER &&
+		    snap->in.pools[i].net.addr.family == AF_INET)
+			vxlan = true;
+	if (!vxlan || !felix_snapshot_self_vtep(snap, &have_mac, &have_addr) ||
+	    (have_mac && have_addr) || felix_now_ms() < f->vtep_retry_at)
+		return;
+	rc = vtep_alloc_ensure(f->client, f->opts->node_name, have_mac, have_addr, err,
+			       sizeof(err));
+	if (rc < 0) {
+		char quoted[600];
+
+		log_warn("event=vtep_alloc_failed node=%s err=%d msg=%s", f->opts->node_name, rc,
+			 log_quote(quoted, sizeof(quoted), err));
+		f->vtep_retry_at = felix_now_ms() + VTEP_RETRY_MS;
+		felix_schedule_apply(f, VTEP_RETRY_MS);
+		f->dirty = true;
+	}
+}
+
+static int recompute(struct felix *f)
+{
+	struct felix_lists lists = {0};
+	struct felix_snapshot snap;
+	struct felix_desired_opts dopts = {0};
+	struct felix_desired d = {0};
+	struct calc_output out = {0};
+	unsigned uplink = 0;
+	int rc;
+
+	lists.nodes = informer_list(f->inf[INF_NODES]);
+	lists.pools = informer_list(f->inf[INF_POOLS]);
+	lists.blocks = informer_list(f->inf[INF_BLOCKS]);
+	lists.pods = informer_list(f->inf[INF_PODS]);
+	lists.configs = informer_list(f->inf[INF_CONFIGS]);
+	rc = felix_snapshot_build(&snap, f->opts->node_name, &lists);
+	if (rc < 0)
+		goto out_lists;
+	if (f->opts->bgp_disabled)
+		snap.in.program_cluster_routes = true;
+	ensure_vtep(f, &snap);
+	if (!f->opts->refresh_interval_s &&
+	    felix_parse_duration(snap.config.route_refresh_interval, &f->refresh_s) < 0)
+		f->refresh_s = 90;
+	felix_ports_follow_config(f, &snap.config);
+	rc = make_managers(f, snap.config.route_protocol);
+	if (rc < 0)
+		goto out_snap;
+	if (snap.config.route_protocol != f->route_protocol)
+		log_warn("event=route_protocol_change_ignored running=%d configured=%d "
+			 "msg=\"restart felix to change the route protocol\"",
+			 f->route_protocol, snap.config.route_protocol);
+	rc = calc_compute(&snap.in, &out);
+	if (rc < 0)
+		goto out_snap;
+	if (f->nlsk && netlink_default_route_mtu(f->nlsk, AF_INET, &uplink) < 0)
+		uplink = 0;
+	dopts.route_protocol = (uint8_t)f->route_protocol;
+	dopts.vxlan_vni = (uint32_t)snap.config.vxlan_vni;
+	dopts.vxlan_port = (uint16_t)snap.config.vxlan_port;
+	dopts.vxlan_mtu = snap.config.vxlan_mtu > 0 ? (unsigned)snap.config.vxlan_mtu : 0;
+	dopts.uplink_mtu = uplink;
+	rc = felix_desired_build(&snap.in, &out, &dopts, &d);
+	if (rc < 0)
+		goto out_calc;
+	rc = route_mgr_set_desired(f->routes, d.routes, d.route_count);
+	if (!rc)
+		rc = vxlan_mgr_set_desired(f->vxlan, d.want_vxlan ? &d.vxlan : NULL, d.peers,
+					   d.peer_count);
+	if (!rc)
+		rc = nat_mgr_set_desired(f->nat, out.nat_pools, out.nat_pool_count, out.all_pools,
+					 out.all_pool_count);
+	if (!rc) {
+		f->m.routes = d.route_count;
+		f->m.endpoints = d.endpoint_count;
+		f->m.vxlan_peers = d.want_vxlan ? d.peer_count : 0;
+		remember_endpoints(f, &d);
+		log_info("event=recalc routes=%zu endpoints=%zu vxlan=%d peers=%zu skipped=%zu",
+			 d.route_count, d.endpoint_count, d.want_vxlan, d.peer_count, snap.skipped);
+	}
+	felix_desired_free(&d);
+out_calc:
+	calc_output_free(&out);
+out_snap:
+	felix_snapshot_free(&snap);
+out_lists:
+	json_object_put(lists.nodes);
+	json_object_put(lists.pools);
+	json_object_put(lists.blocks);
+	json_object_put(lists.pods);
+	json_object_put(lists.configs);
+	return rc;
+}
+
+/* proxy_arp on every local veth: the pod's default gateway 169.254.1.1 is
+ * answered by the host side. The CNI plugin sets it; felix owns it after. */
+static void ensure_proxy_arp(struct felix *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->endpoint_if_count; i++) {
+		char path[96], value[8];
+
+		if (!f->endpoint_ifs[i])
+			continue;
+		snprintf(path, sizeof(path), "ipv4/conf/%s/proxy_arp", f->endpoint_ifs[i]);
+		if (netlink_sysctl_read(path, value, sizeof(value)) < 0)
+			continue; /* veth not there (yet) */
+		if (strcmp(value, "1") != 0 && netlink_sysctl_write(path, "1") < 0)
+			log_warn("event=proxy_arp_failed dev=%s", f->endpoint_ifs[i]);
+	}
+}
+
+void felix_apply(struct felix *f, bool resync)
+{
+	struct route_apply_stats rst;
+	struct vxlan_apply_stats vst;
+	uint64_t t0;
+	int rc = 0, vrc, rrc, nrc;
+
+	f->apply_at = 0;
+	if (!felix_all_synced(f))
+		return; /* the initial lists' events will schedule us again */
+	if (f->dirty || !f->routes) {
+		/* Cleared first: recompute may mark it again (VTEP retry). */
+		f->dirty = false;
+		rc = recompute(f);
+		if (rc < 0) {
+			log_error("event=recalc_failed err=%d", rc);
+			f->dirty = true;
+			felix_schedule_apply(f, RETRY_MS);
+			if (!f->routes)
+				return;
+		}
+	}
+	t0 = felix_now_ms();
+	vrc = vxlan_mgr_apply(f->vxlan, &vst);
+	rrc = route_mgr_apply(f->routes, &rst);
+	nrc = nat_mgr_apply(f->nat, resync, NULL);
+	ensure_proxy_arp(f);
+	felix_metrics_observe_apply(&f->m, (double)(felix_now_ms() - t0) / 1000.0);
+	f->m.route_conflicts = rst.conflicts;
+	if (resync)
+		f->m.resyncs++;
+	f->applied_once = true;
+	if (vrc < 0 || rrc < 0 || nrc < 0) {
+		/* Doubling retry: a veth that stays missing (pod being torn
+		 * down) must not turn into a write and a warning every second. */
+		unsigned shift = f->failures < 5 ? f->failures : 5;
+		int delay = RETRY_MS << shift;
+
+		f->m.apply_errors++;
+		f->failures++;
+		felix_schedule_apply(f, delay < RETRY_MAX_MS ? delay : RETRY_MAX_MS);
+	} else {
+		f->failures = 0;
+	}
+	/* Ready once the kernel was read and written in sync with the
+	 * datastore; single routes failing (a veth not there yet) are retried
+	 * and do not hold readiness back. */
+	if (!f->ready && rst.dump_ok) {
+		f->ready = true;
+		log_info("event=ready routes=%zu", rst.desired);
+	}
+	f->resync_at = felix_now_ms() + (uint64_t)f->refresh_s * 1000;
+}
+
+void felix_apply_release(struct felix *f)
+{
+	size_t i;
+
+	route_mgr_free(f->routes);
+	vxlan_mgr_free(f->vxlan);
+	nat_mgr_free(f->nat);
+	nat_nft_close(&f->nat_dp);
+	for (i = 0; i < f->endpoint_if_count; i++)
+		free(f->endpoint_ifs[i]);
+	free(f->endpoint_ifs);
+	f->routes = NULL;
+	f->vxlan = NULL;
+	f->nat = NULL;
+	f->endpoint_ifs = NULL;
+	f->endpoint_if_count = 0;
+}
