@@ -1,0 +1,493 @@
+"""The Helm chart charts/twill: lint, rendered objects, schema, install, RBAC.
+
+- `helm lint` with the defaults and with one values file per encapsulation mode;
+- `helm template` output parsed by `kubectl create --dry-run=client -o json` against the
+  test API server (it knows the CRD kinds; no PyYAML), then checked: the DaemonSet (host
+  network, tolerations, priority, install-cni, host paths, env, probes, privileges), the
+  ConfigMap's conflist, the IPPool per encapsulation mode, BGPConfiguration and BGPPeers;
+- the ClusterRole is exactly the table of API calls the C code makes (CODE_API_CALLS,
+  each entry naming its source), and it covers every call the node agent was seen making
+  in the API server's request logs (the lab's, recorded below, plus any requests.log of
+  this pytest session or named by $TWILL_REQUEST_LOGS);
+- bad values are rejected by values.schema.json with a message naming the key;
+- `helm install` into the test API server creates the IPPool and the BGPConfiguration.
+
+Values files are written as JSON, which is YAML.
+"""
+
+import glob
+import json
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CHART = os.path.join(ROOT, "charts", "twill")
+HELM = os.environ.get("HELM", "/opt/twill-tools/bin/helm")
+NODE_USER = "system:serviceaccount:kube-system:twill-node"
+
+# (apiGroup, resource) -> verbs, derived from the code. update = the PUT of
+# kube_update_cas (lib/kube_client.c), whose GET is the "get".
+CODE_API_CALLS = {
+    # felix/felix_daemon.c + confgen/twill_confgen_main.c informers (list, watch);
+    # ipam/engine_state.c kube_get of the Node; felix/vtep_alloc.c kube_patch_merge.
+    ("", "nodes"): {"get", "list", "watch", "patch"},
+    # felix/felix_daemon.c informer; ipam/twill_ipam_main.c kube_get (pool annotation);
+    # cni/pod_annotate.c kube_patch_merge (pod IP annotations).
+    ("", "pods"): {"get", "list", "watch", "patch"},
+    # ipam/twill_ipam_main.c kube_get (namespace pool annotation).
+    ("", "namespaces"): {"get"},
+    # felix, confgen informers; ipam/engine_state.c list_items.
+    ("twill.dev", "ippools"): {"list", "watch"},
+    # ipam/engine.c + engine_objects.c (get, create, update, delete); felix informer;
+    # ipam/snapshot.c (CHECK) list.
+    ("twill.dev", "ipamblocks"): {"get", "list", "watch", "create", "update", "delete"},
+    # ipam/engine_objects.c (get, create, update, delete); confgen informer (list, watch).
+    ("twill.dev", "blockaffinities"): {"get", "list", "watch", "create", "update", "delete"},
+    # ipam/engine.c + engine_objects.c.
+    ("twill.dev", "ipamhandles"): {"get", "create", "update", "delete"},
+    # ipam/engine_state.c kube_get "default".
+    ("twill.dev", "ipamconfigs"): {"get"},
+    # felix informer.
+    ("twill.dev", "felixconfigurations"): {"list", "watch"},
+    # confgen informers.
+    ("twill.dev", "bgpconfigurations"): {"list", "watch"},
+    ("twill.dev", "bgppeers"): {"list", "watch"},
+}
+# Namespaced in twill-system only (MODEL_TWILL_NAMESPACE): confgen's Secret informer.
+CODE_SECRET_CALLS = {"list", "watch"}
+
+# The node agent's calls in the request log of a 2-node lab with a pod added and BGP on
+# (lab/twill-lab up; pod add), as (verb, group, resource, namespace).
+OBSERVED_LAB_CALLS = [
+    ("create", "twill.dev", "blockaffinities", None), ("create", "twill.dev", "ipamblocks", None),
+    ("create", "twill.dev", "ipamhandles", None), ("get", "", "namespaces", None),
+    ("get", "", "nodes", None), ("get", "", "pods", "default"),
+    ("get", "twill.dev", "blockaffinities", None), ("get", "twill.dev", "ipamblocks", None),
+    ("get", "twill.dev", "ipamconfigs", None), ("get", "twill.dev", "ipamhandles", None),
+    ("list", "", "nodes", None), ("list", "", "pods", None),
+    ("list", "", "secrets", "twill-system"),
+    ("list", "twill.dev", "bgpconfigurations", None), ("list", "twill.dev", "bgppeers", None),
+    ("list", "twill.dev", "blockaffinities", None),
+    ("list", "twill.dev", "felixconfigurations", None),
+    ("list", "twill.dev", "ipamblocks", None), ("list", "twill.dev", "ippools", None),
+    ("patch", "", "pods", "default"), ("update", "twill.dev", "blockaffinities", None),
+    ("update", "twill.dev", "ipamblocks", None), ("watch", "", "nodes", None),
+    ("watch", "", "pods", None), ("watch", "", "secrets", "twill-system"),
+    ("watch", "twill.dev", "bgpconfigurations", None), ("watch", "twill.dev", "bgppeers", None),
+    ("watch", "twill.dev", "blockaffinities", None),
+    ("watch", "twill.dev", "felixconfigurations", None),
+    ("watch", "twill.dev", "ipamblocks", None), ("watch", "twill.dev", "ippools", None),
+]
+
+ENCAPSULATIONS = {
+    # values encapsulation -> (ipipMode, vxlanMode)
+    "Never": ("Never", "Never"),
+    "VXLAN": ("Never", "Always"),
+    "VXLANCrossSubnet": ("Never", "CrossSubnet"),
+    "IPIP": ("Always", "Never"),
+    "IPIPCrossSubnet": ("CrossSubnet", "Never"),
+}
+
+HOST_PATHS = {"/lib/modules", "/run/xtables.lock", "/var/run/twill", "/var/lib/twill",
+              "/opt/cni/bin", "/etc/cni/net.d"}
+
+
+def helm(*args, home, check=True):
+    env = dict(os.environ, KUBECONFIG="/dev/null")
+    for var in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
+        env[var] = os.path.join(home, var.lower())
+    cp = subprocess.run([HELM] + list(args), capture_output=True, text=True, timeout=120,
+                        env=env)
+    if check:
+        assert cp.returncode == 0, "helm %s: %s%s" % (" ".join(args), cp.stdout, cp.stderr)
+    return cp
+
+
+def values_file(tmp_path, values, name="values.json"):
+    p = tmp_path / name
+    p.write_text(json.dumps(values))
+    return str(p)
+
+
+@pytest.fixture(scope="module")
+def server(apiserver):
+    apiserver.apply_crds()
+    return apiserver
+
+
+@pytest.fixture
+def render(server, tmp_path):
+    """render(values) -> {(kind, name): object} of `helm template` output."""
+    def _render(values=None, namespace="kube-system"):
+        args = ["template", "twill", CHART, "--namespace", namespace]
+        if values:
+            args += ["-f", values_file(tmp_path, values)]
+        out = helm(*args, home=str(tmp_path / "helm")).stdout
+        cp = server.kubectl("create", "--dry-run=client", "-o", "json", "-f", "-", input=out)
+        objs, dec, text, i = {}, json.JSONDecoder(), cp.stdout, 0
+        while True:
+            while i < len(text) and text[i].isspace():
+                i += 1
+            if i >= len(text):
+                break
+            doc, i = dec.raw_decode(text, i)
+            for o in doc["items"] if doc.get("kind") == "List" else [doc]:
+                key = (o["kind"], o["metadata"]["name"])
+                assert key not in objs, "rendered twice: %s" % (key,)
+                objs[key] = o
+        return objs
+    return _render
+
+
+def containers(ds):
+    spec = ds["spec"]["template"]["spec"]
+    return ({c["name"]: c for c in spec["containers"]},
+            {c["name"]: c for c in spec.get("initContainers", [])})
+
+
+def resolved_env(container, objs):
+    """Container env with configMapKeyRef / fieldRef resolved (fieldRef as 'field:<path>')."""
+    env = {}
+    for e in container.get("env", []):
+        if "value" in e:
+            env[e["name"]] = e["value"]
+            continue
+        src = e["valueFrom"]
+        if "fieldRef" in src:
+            env[e["name"]] = "field:" + src["fieldRef"]["fieldPath"]
+        else:
+            ref = src["configMapKeyRef"]
+            env[e["name"]] = objs[("ConfigMap", ref["name"])]["data"][ref["key"]]
+    return env
+
+
+def mounts(container, ds):
+    """mountPath -> host path (or the volume kind) of each mount."""
+    vols = {v["name"]: v for v in ds["spec"]["template"]["spec"]["volumes"]}
+    out = {}
+    for m in container.get("volumeMounts", []):
+        v = vols[m["name"]]
+        out[m["mountPath"]] = v["hostPath"]["path"] if "hostPath" in v else \
+            next(k for k in v if k != "name")
+    return out
+
+
+# ---------------------------------------------------------------- lint
+
+
+@pytest.mark.parametrize("encap", sorted(ENCAPSULATIONS))
+def test_helm_lint(tmp_path, encap):
+    vf = values_file(tmp_path, {"ipPool": {"encapsulation": encap}})
+    cp = helm("lint", "--strict", CHART, "-f", vf, home=str(tmp_path / "helm"))
+    assert "1 chart(s) linted, 0 chart(s) failed" in cp.stdout
+
+
+# ---------------------------------------------------------------- DaemonSet
+
+
+def test_daemonset_defaults(render):
+    objs = render()
+    ds = objs[("DaemonSet", "twill-node")]
+    assert ds["metadata"]["namespace"] == "kube-system"
+    spec = ds["spec"]["template"]["spec"]
+    assert spec["hostNetwork"] is True
+    assert spec["dnsPolicy"] == "ClusterFirstWithHostNet"
+    assert spec["priorityClassName"] == "system-node-critical"
+    assert spec["serviceAccountName"] == "twill-node"
+    # Tolerates every taint: an operator-Exists toleration with no key and no effect.
+    assert {"operator": "Exists"} in spec["tolerations"]
+    hostpaths = {v["hostPath"]["path"] for v in spec["volumes"] if "hostPath" in v}
+    assert hostpaths == HOST_PATHS
+    ro = [v for v in spec["volumes"] if v.get("hostPath", {}).get("path") == "/lib/modules"]
+    main, init = containers(ds)
+    assert set(main) == {"felix", "confgen", "bird"}
+    assert set(init) == {"install-cni"}
+    assert ro and all(m.get("readOnly") for m in main["felix"]["volumeMounts"]
+                      if m["name"] == ro[0]["name"])
+    image = "ghcr.io/twill-project/twill-node:0.1.0"
+    assert {c["image"] for c in list(main.values()) + list(init.values())} == {image}
+
+
+def test_install_cni(render):
+    objs = render()
+    ds = objs[("DaemonSet", "twill-node")]
+    _, init = containers(ds)
+    ic = init["install-cni"]
+    assert ic["command"] == ["/usr/local/bin/twill-node", "install-cni"]
+    m = mounts(ic, ds)
+    assert m["/host/opt/cni/bin"] == "/opt/cni/bin"
+    assert m["/host/etc/cni/net.d"] == "/etc/cni/net.d"
+    assert m["/var/lib/twill"] == "/var/lib/twill"
+    assert m["/etc/twill/config"] == "configMap"
+    env = resolved_env(ic, objs)
+    assert env["NODENAME"] == "field:spec.nodeName"
+    assert env["CNI_CONF_HOST_DIR"] == "/etc/cni/net.d"
+    sc = ic["securityContext"]
+    assert sc["capabilities"]["drop"] == ["ALL"] and not sc.get("privileged")
+    # The conflist it installs (docs/cni.md shape).
+    conf = json.loads(objs[("ConfigMap", "twill-config")]["data"]["cni_network_config"])
+    assert conf["cniVersion"] == "1.0.0"
+    plugin = conf["plugins"][0]
+    assert plugin["type"] == "twill-cni"
+    assert plugin["mtu"] == 0
+    assert plugin["kubernetes"]["kubeconfig"] == "/etc/cni/net.d/twill-kubeconfig"
+    assert plugin["ipam"]["type"] == "twill-ipam"
+
+
+def test_felix_container(render):
+    objs = render()
+    ds = objs[("DaemonSet", "twill-node")]
+    main, _ = containers(ds)
+    felix = main["felix"]
+    env = resolved_env(felix, objs)
+    assert env["NODENAME"] == "field:spec.nodeName"
+    assert env["TWILL_NETWORKING_BACKEND"] == "bird"
+    assert env["TWILL_LOG_LEVEL"] == "info"
+    assert env["TWILL_HEALTH_PORT"] == "9099"
+    assert env["TWILL_METRICS_PORT"] == "9091"
+    assert "KUBECONFIG" not in env  # in-cluster service account
+    live, ready = felix["livenessProbe"]["httpGet"], felix["readinessProbe"]["httpGet"]
+    assert (live["path"], live["port"]) == ("/liveness", 9099)
+    assert (ready["path"], ready["port"]) == ("/readiness", 9099)
+    assert {p["containerPort"] for p in felix["ports"]} == {9099, 9091}
+    m = mounts(felix, ds)
+    for p in ("/lib/modules", "/run/xtables.lock", "/var/run/twill", "/var/lib/twill"):
+        assert m[p] == p
+    assert m["/host/etc/cni/net.d"] == "/etc/cni/net.d"  # keeps the CNI token fresh
+    assert felix["securityContext"]["privileged"] is True
+
+
+def test_confgen_and_bird(render):
+    objs = render()
+    ds = objs[("DaemonSet", "twill-node")]
+    main, _ = containers(ds)
+    cg, bird = main["confgen"], main["bird"]
+    assert cg["command"] == ["/usr/local/bin/twill-confgen"]
+    args = dict(a[2:].split("=", 1) for a in cg["args"])
+    assert args["config"] == "/etc/bird/bird.conf"
+    assert args["socket"] == "/run/bird/bird.ctl"
+    assert args["bird"] == "/usr/sbin/bird"
+    assert args["ready-file"] == "/var/run/twill/confgen.ready"
+    env = resolved_env(cg, objs)
+    assert env["NODENAME"] == "field:spec.nodeName"
+    assert env["CONFGEN_LOG_LEVEL"] == "info" and args["log-level"] == "$(CONFGEN_LOG_LEVEL)"
+    assert bird["args"] == ["/usr/sbin/bird", "-f", "-c", "/etc/bird/bird.conf",
+                            "-s", "/run/bird/bird.ctl"]
+    assert bird["command"][-3:] == ["wait-file", "/etc/bird/bird.conf", "--"]
+    # confgen and bird share the config and the control socket, nothing else of the host
+    # but confgen's ready/metrics files.
+    assert mounts(cg, ds) == {"/etc/bird": "emptyDir", "/run/bird": "emptyDir",
+                              "/var/run/twill": "/var/run/twill"}
+    assert mounts(bird, ds) == {"/etc/bird": "emptyDir", "/run/bird": "emptyDir"}
+    assert cg["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert bird["securityContext"]["capabilities"] == {
+        "drop": ["ALL"], "add": ["NET_ADMIN", "NET_BIND_SERVICE"]}
+    assert not cg["securityContext"].get("privileged")
+    assert not bird["securityContext"].get("privileged")
+
+
+def test_bgp_disabled(render):
+    objs = render({"bgp": {"enabled": False, "peers": [
+        {"name": "tor", "peerIP": "192.0.2.1", "asNumber": 64513}]}})
+    ds = objs[("DaemonSet", "twill-node")]
+    main, _ = containers(ds)
+    assert set(main) == {"felix"}
+    assert resolved_env(main["felix"], objs)["TWILL_NETWORKING_BACKEND"] == "none"
+    assert ("BGPConfiguration", "default") not in objs
+    assert ("BGPPeer", "tor") not in objs
+    assert {v["name"] for v in ds["spec"]["template"]["spec"]["volumes"]}.isdisjoint(
+        {"bird-conf", "bird-run"})
+
+
+def test_custom_paths_image_and_resources(render):
+    objs = render({"image": {"repository": "registry.example/twill", "tag": "v9",
+                             "pullPolicy": "Always"},
+                   "cni": {"binDir": "/usr/libexec/cni", "confDir": "/etc/cni/alt", "mtu": 1450},
+                   "resources": {"felix": {"limits": {"memory": "1Gi"}}},
+                   "tolerations": [{"key": "only-this", "operator": "Exists"}]})
+    ds = objs[("DaemonSet", "twill-node")]
+    main, init = containers(ds)
+    assert main["felix"]["image"] == "registry.example/twill:v9"
+    assert main["felix"]["imagePullPolicy"] == "Always"
+    assert main["felix"]["resources"] == {"limits": {"memory": "1Gi"},
+                                          "requests": {"cpu": "100m", "memory": "64Mi"}}
+    m = mounts(init["install-cni"], ds)
+    assert m["/host/opt/cni/bin"] == "/usr/libexec/cni"
+    assert m["/host/etc/cni/net.d"] == "/etc/cni/alt"
+    conf = json.loads(objs[("ConfigMap", "twill-config")]["data"]["cni_network_config"])
+    assert conf["plugins"][0]["mtu"] == 1450
+    assert conf["plugins"][0]["kubernetes"]["kubeconfig"] == "/etc/cni/alt/twill-kubeconfig"
+    assert ds["spec"]["template"]["spec"]["tolerations"] == [
+        {"key": "only-this", "operator": "Exists"}]
+
+
+# ---------------------------------------------------------------- pool and BGP
+
+
+@pytest.mark.parametrize("encap", sorted(ENCAPSULATIONS))
+def test_ippool_per_encapsulation(render, encap):
+    objs = render({"ipPool": {"encapsulation": encap, "cidr": "10.96.0.0/12",
+                              "blockSize": 24, "natOutgoing": False}})
+    pool = objs[("IPPool", "default-ipv4")]
+    assert pool["apiVersion"] == "twill.dev/v1"
+    s = pool["spec"]
+    assert (s["ipipMode"], s["vxlanMode"]) == ENCAPSULATIONS[encap]
+    assert (s["cidr"], s["blockSize"], s["natOutgoing"]) == ("10.96.0.0/12", 24, False)
+    assert s["nodeSelector"] == "all()"
+
+
+def test_bgp_objects(render):
+    objs = render({"bgp": {"asNumber": 4200000001, "nodeToNodeMesh": False, "peers": [
+        {"name": "tor-a", "peerIP": "192.0.2.1", "asNumber": 64513,
+         "nodeSelector": "rack == 'a'", "password": {"secretKeyRef": {"name": "bgp", "key": "a"}}},
+        {"name": "rr", "peerSelector": "route-reflector == 'true'"}]}})
+    conf = objs[("BGPConfiguration", "default")]["spec"]
+    assert conf == {"asNumber": 4200000001, "nodeToNodeMeshEnabled": False, "listenPort": 179}
+    a = objs[("BGPPeer", "tor-a")]["spec"]
+    assert a == {"peerIP": "192.0.2.1", "asNumber": 64513, "nodeSelector": "rack == 'a'",
+                 "password": {"secretKeyRef": {"name": "bgp", "key": "a"}}}
+    assert objs[("BGPPeer", "rr")]["spec"] == {"peerSelector": "route-reflector == 'true'"}
+
+
+def test_no_pool_when_disabled(render):
+    objs = render({"ipPool": {"create": False}})
+    assert not [k for k in objs if k[0] == "IPPool"]
+
+
+# ---------------------------------------------------------------- RBAC
+
+
+def rules_table(rules):
+    table = {}
+    for r in rules:
+        assert not r.get("resourceNames") and not r.get("nonResourceURLs")
+        for g in r["apiGroups"]:
+            for res in r["resources"]:
+                assert "*" not in (g, res) and "*" not in r["verbs"]
+                table.setdefault((g, res), set()).update(r["verbs"])
+    return table
+
+
+def test_clusterrole_is_exactly_the_code_calls(render):
+    objs = render()
+    assert rules_table(objs[("ClusterRole", "twill-node")]["rules"]) == CODE_API_CALLS
+    crb = objs[("ClusterRoleBinding", "twill-node")]
+    assert crb["roleRef"]["name"] == "twill-node"
+    assert crb["subjects"] == [{"kind": "ServiceAccount", "name": "twill-node",
+                                "namespace": "kube-system"}]
+    role = objs[("Role", "twill-node-bgp-secrets")]
+    assert role["metadata"]["namespace"] == "twill-system"
+    assert rules_table(role["rules"]) == {("", "secrets"): CODE_SECRET_CALLS}
+    rb = objs[("RoleBinding", "twill-node-bgp-secrets")]
+    assert rb["subjects"][0]["namespace"] == "kube-system"
+    assert objs[("ServiceAccount", "twill-node")]["metadata"]["namespace"] == "kube-system"
+
+
+def allowed(objs, verb, group, resource, namespace):
+    if (group, resource) == ("", "secrets"):
+        return namespace == "twill-system" and verb in CODE_SECRET_CALLS
+    cr = rules_table(objs[("ClusterRole", "twill-node")]["rules"])
+    return verb in cr.get((group, resource), set())
+
+
+def test_clusterrole_covers_lab_calls(render):
+    objs = render()
+    missing = [c for c in OBSERVED_LAB_CALLS if not allowed(objs, *c)]
+    assert not missing
+
+
+def test_clusterrole_covers_request_logs(render, tmp_path_factory):
+    """Every node-agent call in this session's request logs (and $TWILL_REQUEST_LOGS)."""
+    objs = render()
+    paths = glob.glob(os.path.join(str(tmp_path_factory.getbasetemp()), "**", "requests.log"),
+                      recursive=True)
+    for pat in os.environ.get("TWILL_REQUEST_LOGS", "").split(":"):
+        if pat:
+            paths += glob.glob(pat, recursive=True)
+    seen, missing = 0, set()
+    for p in paths:
+        with open(p) as f:
+            for line in f:
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    continue
+                if r.get("user") != NODE_USER or r.get("resource") is None:
+                    continue
+                seen += 1
+                call = (r["verb"], r["group"] or "", r["resource"], r.get("namespace"))
+                if not allowed(objs, *call):
+                    missing.add(call)
+    if not seen:
+        pytest.skip("no node-agent calls in any request log (run after a lab test or set "
+                    "TWILL_REQUEST_LOGS)")
+    assert not missing, sorted(missing)
+
+
+# ---------------------------------------------------------------- schema
+
+
+@pytest.mark.parametrize("values,needle", [
+    ({"ipPool": {"encapsulation": "GRE"}}, "encapsulation"),
+    ({"ipPool": {"cidr": "10.0.0.0/33"}}, "cidr"),
+    ({"ipPool": {"cidr": "not-a-cidr"}}, "cidr"),
+    ({"ipPool": {"blockSize": 33}}, "blockSize"),
+    ({"ipPool": {"blockSize": 8}}, "blockSize"),
+    ({"bgp": {"asNumber": 0}}, "asNumber"),
+    ({"bgp": {"asNumber": 4294967296}}, "asNumber"),
+    ({"bgp": {"peers": [{"name": "x", "peerIP": "192.0.2.1"}]}}, "peers"),
+    ({"bgp": {"peers": [{"name": "x", "peerIP": "192.0.2.1", "asNumber": 1,
+                         "peerSelector": "all()"}]}}, "peers"),
+    ({"felix": {"healthPort": 70000}}, "healthPort"),
+    ({"felix": {"logLevel": "verbose"}}, "logLevel"),
+    ({"image": {"pullPolicy": "Sometimes"}}, "pullPolicy"),
+    ({"cni": {"binDir": "relative/bin"}}, "binDir"),
+    ({"ipPoool": {}}, "ipPoool"),
+])
+def test_schema_rejects_bad_values(tmp_path, values, needle):
+    vf = values_file(tmp_path, values)
+    cp = helm("template", "twill", CHART, "-f", vf, home=str(tmp_path / "helm"), check=False)
+    assert cp.returncode != 0
+    assert "values don't meet the specifications of the schema" in cp.stderr
+    assert needle in cp.stderr, cp.stderr
+
+
+# ---------------------------------------------------------------- install
+
+
+def test_helm_install(server, tmp_path):
+    vf = values_file(tmp_path, {"ipPool": {"encapsulation": "VXLANCrossSubnet",
+                                           "cidr": "10.77.0.0/16"},
+                                "bgp": {"asNumber": 65010, "peers": [
+                                    {"name": "tor", "peerIP": "192.0.2.9", "asNumber": 65011}]}})
+    server.kubectl("create", "namespace", "twill-install")
+    try:
+        cp = server.helm("install", "twill", CHART, "--namespace", "twill-install", "-f", vf)
+        assert "STATUS: deployed" in cp.stdout
+        pool = json.loads(server.kubectl("get", "ippools.twill.dev", "default-ipv4",
+                                         "-o", "json").stdout)
+        assert pool["spec"]["cidr"] == "10.77.0.0/16"
+        assert pool["spec"]["vxlanMode"] == "CrossSubnet"
+        bgp = json.loads(server.kubectl("get", "bgpconfigurations.twill.dev", "default",
+                                        "-o", "json").stdout)
+        assert bgp["spec"]["asNumber"] == 65010
+        assert server.kubectl("get", "bgppeers.twill.dev", "tor", check=False).returncode == 0
+        ds = json.loads(server.kubectl("-n", "twill-install", "get", "daemonset", "twill-node",
+                                       "-o", "json").stdout)
+        assert ds["spec"]["template"]["spec"]["hostNetwork"] is True
+        assert server.kubectl("-n", "twill-system", "get", "role",
+                              "twill-node-bgp-secrets", check=False).returncode == 0
+        # Upgrade with new values changes the pool; uninstall removes the objects but
+        # keeps the twill-system namespace (it may hold the operator's Secrets).
+        server.helm("upgrade", "twill", CHART, "--namespace", "twill-install", "-f", vf,
+                    "--set", "bgp.asNumber=65020")
+        bgp = json.loads(server.kubectl("get", "bgpconfigurations.twill.dev", "default",
+                                        "-o", "json").stdout)
+        assert bgp["spec"]["asNumber"] == 65020
+    finally:
+        server.helm("uninstall", "twill", "--namespace", "twill-install", check=False)
+    assert server.kubectl("get", "ippools.twill.dev", "default-ipv4",
+                          check=False).returncode != 0
+    assert server.kubectl("get", "namespace", "twill-system", check=False).returncode == 0
