@@ -400,6 +400,16 @@ def test_md5_wrong_password(cluster):
         rc, tor, err = wait_for("node status reporting the router down", down, timeout=30)
         assert "Peer_10_99_0_254" in err and ROUTER_IP in err and "global tor" in err
         assert "not Established" in err
+        print(err)
+        # The table names the down peer too, and the summary line counts it.
+        cp = c.nexec("node1", TWILLCTL, "node", "status", "--socket", c.sock("node1"),
+                     check=False)
+        assert cp.returncode == 1
+        line = [ln for ln in cp.stdout.splitlines() if ln.startswith(ROUTER_IP)]
+        assert len(line) == 1 and line[0].split()[2:4] == ["global", "tor"], cp.stdout
+        assert "Established" not in line[0].split()[4], cp.stdout
+        assert "2 of 3 BGP sessions Established" in cp.stdout
+        print(cp.stdout)
         # Mesh sessions are unaffected.
         rc, s, _ = c.node_status("node1")
         assert [x["established"] for x in s if x["type"] == "mesh"] == [True, True]
