@@ -26,12 +26,18 @@ void json_cursor_root(struct json_cursor *c, json_object *obj,
 const char *json_path_join(const struct json_cursor *c, const char *key,
 			   char *buf, size_t size)
 {
+	int n;
+
+	/* A path longer than the buffer is cut, never an error: it only labels
+	 * a message. Using the result keeps -Wformat-truncation quiet at -O3. */
 	if (!key)
-		snprintf(buf, size, "%s", c->path);
+		n = snprintf(buf, size, "%s", c->path);
 	else if (key[0] == '[' || c->path[0] == '\0')
-		snprintf(buf, size, "%s%s", c->path, key);
+		n = snprintf(buf, size, "%s%s", c->path, key);
 	else
-		snprintf(buf, size, "%s.%s", c->path, key);
+		n = snprintf(buf, size, "%s.%s", c->path, key);
+	if (n < 0 && size > 0)
+		buf[0] = '\0';
 	return buf;
 }
 
