@@ -58,27 +58,28 @@ CODE_API_CALLS = {
 # Namespaced in twill-system only (MODEL_TWILL_NAMESPACE): confgen's Secret informer.
 CODE_SECRET_CALLS = {"list", "watch"}
 
-# The node agent's calls in the request log of a 2-node lab with a pod added and BGP on
-# (lab/twill-lab up; pod add), as (verb, group, resource, namespace).
+# The node agent's calls in the request log of a 2-node lab with BGP on, two pods added
+# and one deleted (lab/twill-lab up; pod add; pod del), as (verb, group, resource, namespace).
 OBSERVED_LAB_CALLS = [
-    ("create", "twill.dev", "blockaffinities", None), ("create", "twill.dev", "ipamblocks", None),
-    ("create", "twill.dev", "ipamhandles", None), ("get", "", "namespaces", None),
-    ("get", "", "nodes", None), ("get", "", "pods", "default"),
-    ("get", "twill.dev", "blockaffinities", None), ("get", "twill.dev", "ipamblocks", None),
-    ("get", "twill.dev", "ipamconfigs", None), ("get", "twill.dev", "ipamhandles", None),
-    ("list", "", "nodes", None), ("list", "", "pods", None),
-    ("list", "", "secrets", "twill-system"),
-    ("list", "twill.dev", "bgpconfigurations", None), ("list", "twill.dev", "bgppeers", None),
-    ("list", "twill.dev", "blockaffinities", None),
-    ("list", "twill.dev", "felixconfigurations", None),
-    ("list", "twill.dev", "ipamblocks", None), ("list", "twill.dev", "ippools", None),
-    ("patch", "", "pods", "default"), ("update", "twill.dev", "blockaffinities", None),
-    ("update", "twill.dev", "ipamblocks", None), ("watch", "", "nodes", None),
-    ("watch", "", "pods", None), ("watch", "", "secrets", "twill-system"),
-    ("watch", "twill.dev", "bgpconfigurations", None), ("watch", "twill.dev", "bgppeers", None),
-    ("watch", "twill.dev", "blockaffinities", None),
-    ("watch", "twill.dev", "felixconfigurations", None),
-    ("watch", "twill.dev", "ipamblocks", None), ("watch", "twill.dev", "ippools", None),
+    ('create', 'twill.dev', 'blockaffinities', None),
+    ('create', 'twill.dev', 'ipamblocks', None), ('create', 'twill.dev', 'ipamhandles', None),
+    ('delete', 'twill.dev', 'ipamhandles', None), ('get', '', 'namespaces', None),
+    ('get', '', 'nodes', None), ('get', '', 'pods', 'default'),
+    ('get', 'twill.dev', 'blockaffinities', None), ('get', 'twill.dev', 'ipamblocks', None),
+    ('get', 'twill.dev', 'ipamconfigs', None), ('get', 'twill.dev', 'ipamhandles', None),
+    ('list', '', 'nodes', None), ('list', '', 'pods', None),
+    ('list', '', 'secrets', 'twill-system'), ('list', 'twill.dev', 'bgpconfigurations', None),
+    ('list', 'twill.dev', 'bgppeers', None), ('list', 'twill.dev', 'blockaffinities', None),
+    ('list', 'twill.dev', 'felixconfigurations', None),
+    ('list', 'twill.dev', 'ipamblocks', None), ('list', 'twill.dev', 'ippools', None),
+    ('patch', '', 'nodes', None), ('patch', '', 'pods', 'default'),
+    ('update', 'twill.dev', 'blockaffinities', None),
+    ('update', 'twill.dev', 'ipamblocks', None), ('watch', '', 'nodes', None),
+    ('watch', '', 'pods', None), ('watch', '', 'secrets', 'twill-system'),
+    ('watch', 'twill.dev', 'bgpconfigurations', None),
+    ('watch', 'twill.dev', 'bgppeers', None), ('watch', 'twill.dev', 'blockaffinities', None),
+    ('watch', 'twill.dev', 'felixconfigurations', None),
+    ('watch', 'twill.dev', 'ipamblocks', None), ('watch', 'twill.dev', 'ippools', None),
 ]
 
 ENCAPSULATIONS = {
@@ -491,3 +492,99 @@ def test_helm_install(server, tmp_path):
     assert server.kubectl("get", "ippools.twill.dev", "default-ipv4",
                           check=False).returncode != 0
     assert server.kubectl("get", "namespace", "twill-system", check=False).returncode == 0
+
+
+# ---------------------------------------------------------------- image entrypoint
+
+ENTRYPOINT = os.path.join(ROOT, "images", "twill-node", "twill-node")
+
+
+def test_entrypoint_install_cni(render, server, tmp_path):
+    """install-cni, run on directories standing in for the host's, writes what the chart says."""
+    objs = render()
+    conflist = objs[("ConfigMap", "twill-config")]["data"]["cni_network_config"]
+    src, sa, cfg = tmp_path / "bin", tmp_path / "sa", tmp_path / "config"
+    hbin, hnetd, lib = tmp_path / "host-bin", tmp_path / "host-netd", tmp_path / "lib"
+    for d in (src, sa, cfg):
+        d.mkdir()
+    for b in ("twill-cni", "twill-ipam"):
+        (src / b).write_text("#!/bin/sh\necho %s\n" % b)
+    (sa / "token").write_text("tok-1")
+    (sa / "ca.crt").write_bytes(open(server.ca_file, "rb").read())
+    (cfg / "cni_network_config").write_text(conflist)
+    env = dict(os.environ, SA_DIR=str(sa), BIN_SRC=str(src), HOST_BIN=str(hbin),
+               HOST_NETD=str(hnetd), CONFIG_DIR=str(cfg),
+               NODENAME_FILE=str(lib / "nodename"), NODENAME="node-7",
+               CNI_CONF_HOST_DIR="/etc/cni/net.d", KUBERNETES_SERVICE_HOST="fd00::1",
+               KUBERNETES_SERVICE_PORT="6443")
+    cp = subprocess.run([ENTRYPOINT, "install-cni"], env=env, capture_output=True, text=True,
+                        timeout=30)
+    assert cp.returncode == 0, cp.stderr
+    for b in ("twill-cni", "twill-ipam"):
+        assert os.access(str(hbin / b), os.X_OK)
+    assert json.loads((hnetd / "10-twill.conflist").read_text()) == json.loads(conflist)
+    assert (lib / "nodename").read_text() == "node-7\n"
+    assert (hnetd / "twill-token").read_text() == "tok-1"
+    assert os.stat(str(hnetd / "twill-kubeconfig")).st_mode & 0o077 == 0
+    assert os.stat(str(hnetd / "twill-token")).st_mode & 0o077 == 0
+    assert not list(hnetd.glob("*.twill-tmp"))
+    # kubectl parses the kubeconfig it wrote (the plugin's kubeconfig parser reads the same keys).
+    view = json.loads(subprocess.run(
+        [os.environ.get("KUBECTL", "/opt/twill-tools/bin/kubectl"), "config", "view", "--raw",
+         "-o", "json", "--kubeconfig", str(hnetd / "twill-kubeconfig")],
+        capture_output=True, text=True, timeout=30, check=True).stdout)
+    assert view["clusters"][0]["cluster"]["server"] == "https://[fd00::1]:6443"
+    assert view["users"][0]["user"]["tokenFile"] == "/etc/cni/net.d/twill-token"
+    # Missing NODENAME is an error that says so, and writes nothing.
+    env.pop("NODENAME")
+    env["HOST_NETD"] = str(tmp_path / "other")
+    cp = subprocess.run([ENTRYPOINT, "install-cni"], env=env, capture_output=True, text=True,
+                        timeout=30)
+    assert cp.returncode != 0 and "NODENAME" in cp.stderr
+    assert not (tmp_path / "other").exists()
+
+
+def test_entrypoint_wait_file(tmp_path):
+    flag = tmp_path / "bird.conf"
+    p = subprocess.Popen([ENTRYPOINT, "wait-file", str(flag), "--", "sh", "-c", "echo started"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            p.wait(timeout=1.5)  # still waiting: the file is not there
+        flag.write_text("")
+        out, _ = p.communicate(timeout=10)
+        assert out == "started\n" and p.returncode == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_entrypoint_kubeconfig_works_with_twill_client(server, tmp_path):
+    """The kubeconfig install-cni writes (CA data + tokenFile) is accepted by twill's own
+    client (lib/kubeconfig.c via twillctl) and reaches the API server."""
+    from urllib.parse import urlsplit
+    from tests.e2e.conftest import build_dir
+    ctl = os.path.join(build_dir(), "ctl", "twillctl")
+    if not os.access(ctl, os.X_OK):
+        pytest.skip("twillctl not built in %s" % build_dir())
+    src, sa, cfg, netd = (tmp_path / n for n in ("bin", "sa", "config", "netd"))
+    for d in (src, sa, cfg):
+        d.mkdir()
+    for b in ("twill-cni", "twill-ipam"):
+        (src / b).write_text("")
+    (sa / "token").write_text(server.token)
+    (sa / "ca.crt").write_bytes(open(server.ca_file, "rb").read())
+    (cfg / "cni_network_config").write_text("{}")
+    u = urlsplit(server.url)
+    env = dict(os.environ, SA_DIR=str(sa), BIN_SRC=str(src), HOST_BIN=str(tmp_path / "hb"),
+               HOST_NETD=str(netd), CONFIG_DIR=str(cfg), NODENAME_FILE=str(tmp_path / "nn"),
+               NODENAME="n1", CNI_CONF_HOST_DIR=str(netd), KUBERNETES_SERVICE_HOST=u.hostname,
+               KUBERNETES_SERVICE_PORT=str(u.port))
+    subprocess.run([ENTRYPOINT, "install-cni"], env=env, check=True, capture_output=True,
+                   timeout=30)
+    cp = subprocess.run([ctl, "get", "ippools", "-o", "json", "--kubeconfig",
+                         str(netd / "twill-kubeconfig")], capture_output=True, text=True,
+                        timeout=30)
+    assert cp.returncode == 0, cp.stderr
+    assert "items" in json.loads(cp.stdout)
