@@ -147,7 +147,7 @@ def node_ns(datastore):
                                   "--port", str(port), "--netns", "/run/netns/" + node],
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert relay.stdout.readline().strip() == "READY"
-        yield {"node": node, "pod": pod, "veth": veth}
+        yield {"node": node, "pod": pod, "veth": veth, "uplink": up}
     finally:
         if relay is not None:
             relay.terminate()
@@ -269,6 +269,24 @@ def test_programs_node_and_stays_converged(datastore, node_ns, felix):
     felix.stop()
     log = open(felix.log_path).read()
     assert "event=stop" in log
+
+
+def test_nat_outgoing_traffic(datastore, node_ns, felix):
+    """The pod (10.250.1.5, a natOutgoing pool) reaches 10.88.0.254, which has no route
+    back to the pool: only masquerading on the node makes the reply come back."""
+    ns, pod = node_ns["node"], node_ns["pod"]
+    sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+    sh("ip", "-n", pod, "addr", "add", "10.250.1.5/32", "dev", "eth0")
+    sh("ip", "-n", pod, "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link")
+    sh("ip", "-n", pod, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0")
+    # The premise: the far side cannot route to the pool at all.
+    assert sh("ip", "-n", node_ns["uplink"], "route", "get", "10.250.1.5",
+              check=False).returncode != 0
+    ping = ["ip", "netns", "exec", pod, "ping", "-c", "1", "-W", "1", "10.88.0.254"]
+    assert sh(*ping, check=False).returncode != 0  # no felix: no route to the pod, no NAT
+    felix.start()
+    felix.wait_ready()
+    wait_for("masqueraded ping", lambda: sh(*ping, check=False).returncode == 0)
 
 
 def test_allocates_and_publishes_vtep(datastore, node_ns, tmp_path):
