@@ -352,6 +352,12 @@ def test_bgp_objects(render):
     assert objs[("BGPPeer", "rr")]["spec"] == {"peerSelector": "route-reflector == 'true'"}
 
 
+def test_ipv6_pool(render):
+    s = render({"ipPool": {"cidr": "fd00:10::/48", "blockSize": 122,
+                           "encapsulation": "VXLAN"}})[("IPPool", "default-ipv4")]["spec"]
+    assert (s["cidr"], s["blockSize"], s["vxlanMode"]) == ("fd00:10::/48", 122, "Always")
+
+
 def test_no_pool_when_disabled(render):
     objs = render({"ipPool": {"create": False}})
     assert not [k for k in objs if k[0] == "IPPool"]
@@ -436,6 +442,9 @@ def test_clusterrole_covers_request_logs(render, tmp_path_factory):
     ({"ipPool": {"cidr": "not-a-cidr"}}, "cidr"),
     ({"ipPool": {"blockSize": 33}}, "blockSize"),
     ({"ipPool": {"blockSize": 8}}, "blockSize"),
+    ({"ipPool": {"cidr": "fd00:10::/48"}}, "blockSize"),  # 26 is an IPv4 block size
+    ({"ipPool": {"cidr": "fd00:10::/48", "blockSize": 122, "encapsulation": "IPIP"}},
+     "encapsulation"),  # IPIP carries IPv4 only
     ({"bgp": {"asNumber": 0}}, "asNumber"),
     ({"bgp": {"asNumber": 4294967296}}, "asNumber"),
     ({"bgp": {"peers": [{"name": "x", "peerIP": "192.0.2.1"}]}}, "peers"),
