@@ -250,6 +250,7 @@ static void test_mesh_active_passive(void **state)
 	has(p, "passive on;");
 	has(p, "direct;");
 	has(p, "gateway direct;");
+	has(p, "description \"twill mesh node-a\";"); /* read by twillctl node status */
 	free(p);
 	p = protocol_block(t, "Mesh_10_0_0_3");
 	lacks(p, "passive");
@@ -285,9 +286,11 @@ static void test_rr_server(void **state)
 	has(p, "rr client;");
 	has(p, "rr cluster id 224.0.0.1;");
 	has(p, "passive on;"); /* the client's address is lower: it initiates */
+	has(p, "description \"twill rr node-a\";");
 	free(p);
 	p = protocol_block(t, "Node_10_0_0_11");
 	lacks(p, "rr client");
+	has(p, "description \"twill rr rr-2\";");
 	free(p);
 	/* a reflector passes on the clients' pool routes */
 	has(t, "if source = RTS_BGP && net ~ [ 10.244.0.0/16+ ] then accept;");
@@ -303,6 +306,7 @@ static void test_rr_client(void **state)
 	golden("rr_client", t);
 	has(t, "protocol bgp Node_10_0_0_10 {");
 	has(t, "protocol bgp Node_10_0_0_11 {");
+	has(t, "description \"twill rr rr-1\";"); /* the peer is a reflector */
 	lacks(t, "10_0_0_2 {"); /* no session to the other client */
 	lacks(t, "rr client");
 	lacks(t, "RTS_BGP &&");
@@ -323,6 +327,7 @@ static void test_global_peer(void **state)
 	has(p, "local 10.0.0.1 port 179 as 64512;");
 	lacks(p, "passive");
 	has(p, "direct;");
+	has(p, "description \"twill global tor\";"); /* no node / nodeSelector */
 	free(p);
 	w.self = "node-b";
 	t = (free(t), render(&w));
@@ -342,6 +347,7 @@ static void test_node_specific_peer(void **state)
 	p = protocol_block(t, "Peer_192_0_2_1");
 	has(p, "multihop;"); /* not in node-a's subnet */
 	lacks(p, "gateway direct");
+	has(p, "description \"twill node tor-a\";");
 	free(p);
 	w.self = "node-b";
 	t = (free(t), render(&w));
@@ -362,6 +368,7 @@ static void test_node_selector_peer(void **state)
 	lacks(t, "10_0_0_250");
 	has(t, "protocol bgp Peer_10_0_0_251_1179 {");
 	has(t, "neighbor 10.0.0.251 port 1179 as 65011;");
+	has(t, "description \"twill node rack-b-tor\";");
 	free(t);
 }
 
@@ -378,6 +385,7 @@ static void test_peer_selector_symmetric(void **state)
 	golden("peer_selector_a", t);
 	p = protocol_block(t, "Node_10_0_0_3");
 	lacks(p, "passive"); /* 10.0.0.1 < 10.0.0.3: node-a initiates */
+	has(p, "description \"twill node node-c\";"); /* peerSelector, no reflector */
 	free(p);
 	lacks(t, "Node_10_0_0_2"); /* node-b is rack a too: not selected by peerSelector */
 	/* node-c matches only the peerSelector, yet peers back with both rack-a nodes */
@@ -721,6 +729,8 @@ static void test_hostile_names_stay_in_comments(void **state)
 	golden("hostile_names", t);
 	lacks(t, "\nprotocol bgp X");
 	has(t, "# node-to-node mesh with node evil?protocol bgp X { }\n");
+	/* a BIRD string has no escapes: only name characters reach the description */
+	has(t, "\tdescription \"twill mesh evil_protocol_bgp_X____\";\n");
 	free(t);
 }
 
