@@ -14,37 +14,13 @@
 #include "bird_model.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bird_text.h"
+#include "strv.h"
 
-static int add_note(struct bird_input *in, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int add_note(struct bird_input *in, const char *fmt, ...)
-{
-	char **grown;
-	char *text;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	grown = realloc(in->notes, (in->note_count + 1) * sizeof(*grown));
-	if (!grown) {
-		free(text);
-		return -ENOMEM;
-	}
-	in->notes = grown;
-	in->notes[in->note_count++] = text;
-	return 0;
-}
 
 static int dup_opt(const char *s, char **out)
 {
@@ -130,11 +106,11 @@ static int resolve_password(const struct bird_sources *src, const struct secret_
 		}
 	}
 	if (!value)
-		return add_note(in, "%s: password secret %s/%s key %s not found; session not rendered",
+		return strv_appendf(&in->notes, &in->note_count, "%s: password secret %s/%s key %s not found; session not rendered",
 				owner, MODEL_TWILL_NAMESPACE, ref->name ? ref->name : "?",
 				ref->key ? ref->key : "?");
 	if (!bird_password_ok(value, len))
-		return add_note(in, "%s: password in secret %s key %s is empty, longer than %d bytes "
+		return strv_appendf(&in->notes, &in->note_count, "%s: password in secret %s key %s is empty, longer than %d bytes "
 				"or holds a double quote or non-printable byte; session not rendered",
 				owner, ref->name, ref->key, BIRD_PASSWORD_MAX);
 	pw->value = strndup((const char *)value, len);
@@ -151,7 +127,7 @@ static int restart_time(const char *text, const char *owner, uint32_t *out,
 	if (!text)
 		return 0;
 	if (bird_restart_seconds(text, out) < 0)
-		return add_note(in, "%s: maxRestartTime \"%s\" is not a duration; using BIRD's default",
+		return strv_appendf(&in->notes, &in->note_count, "%s: maxRestartTime \"%s\" is not a duration; using BIRD's default",
 				owner, text);
 	return 0;
 }
@@ -170,7 +146,7 @@ static int build_node(const struct node *n, uint32_t global_as, struct bird_node
 		out->as_number = global_as;
 	rr = labels_get(&n->meta.annotations, NODE_ANNOTATION_RR_CLUSTER_ID);
 	if (rr && (ip_parse(rr, &rr_ip) < 0 || rr_ip.family != AF_INET)) {
-		rc = add_note(in, "node %s: %s \"%s\" is not an IPv4 address; not a route reflector",
+		rc = strv_appendf(&in->notes, &in->note_count, "node %s: %s \"%s\" is not an IPv4 address; not a route reflector",
 			      n->meta.name, NODE_ANNOTATION_RR_CLUSTER_ID, rr);
 		if (rc < 0)
 			return rc;
@@ -209,7 +185,7 @@ static int build_nodes(const struct bird_sources *src, struct bird_input *in)
 		if (rc < 0)
 			return rc;
 		if (!bn->has_v4 && !bn->has_v6 && strcmp(bn->name, src->node_name) != 0) {
-			rc = add_note(in, "node %s: no BGP address annotation; not peered with",
+			rc = strv_appendf(&in->notes, &in->note_count, "node %s: no BGP address annotation; not peered with",
 				      bn->name);
 			bird_node_release(bn);
 			in->node_count--;
@@ -232,11 +208,11 @@ static int build_peer(const struct bird_sources *src, const struct bgppeer *p,
 	snprintf(owner, sizeof(owner), "BGPPeer %s", p->meta.name);
 	if (p->peer_ip) {
 		if (bgppeer_parse_peer_ip(p->peer_ip, &out->ip, &out->port) < 0)
-			return add_note(in, "%s: peerIP \"%s\" is not an address; skipped",
+			return strv_appendf(&in->notes, &in->note_count, "%s: peerIP \"%s\" is not an address; skipped",
 					owner, p->peer_ip);
 		out->has_ip = true;
 	} else if (!p->peer_selector) {
-		return add_note(in, "%s: neither peerIP nor peerSelector; skipped", owner);
+		return strv_appendf(&in->notes, &in->note_count, "%s: neither peerIP nor peerSelector; skipped", owner);
 	}
 	out->as_number = p->as_number;
 	out->keep_original_next_hop = p->keep_original_next_hop;
@@ -298,7 +274,7 @@ static int build_pools(const struct bird_sources *src, struct bird_input *in)
 		if (!p)
 			continue;
 		if (!p->cidr_ok) {
-			int rc = add_note(in, "IPPool %s: cidr is not a prefix; left out of filters",
+			int rc = strv_appendf(&in->notes, &in->note_count, "IPPool %s: cidr is not a prefix; left out of filters",
 					  p->meta.name ? p->meta.name : "?");
 			if (rc < 0)
 				return rc;
@@ -333,7 +309,7 @@ static int build_blocks(const struct bird_sources *src, const char *self, struct
 		    strcmp(a->node, self) != 0 || !a->cidr)
 			continue;
 		if (cidr_parse_strict(a->cidr, &in->blocks[in->block_count]) < 0) {
-			rc = add_note(in, "BlockAffinity %s: cidr \"%s\" is not a prefix; skipped",
+			rc = strv_appendf(&in->notes, &in->note_count, "BlockAffinity %s: cidr \"%s\" is not a prefix; skipped",
 				      a->meta.name ? a->meta.name : "?", a->cidr);
 			if (rc < 0)
 				return rc;
@@ -362,7 +338,7 @@ static int add_service_list(char *const *list, size_t count, const char *field,
 		struct cidr *c = &in->service_cidrs[in->service_cidr_count];
 
 		if (!list[i] || cidr_parse(list[i], c) < 0) {
-			rc = add_note(in, "BGPConfiguration: %s \"%s\" is not a prefix; skipped",
+			rc = strv_appendf(&in->notes, &in->note_count, "BGPConfiguration: %s \"%s\" is not a prefix; skipped",
 				      field, list[i] ? list[i] : "");
 			if (rc < 0)
 				return rc;
@@ -400,7 +376,7 @@ static int build_advertisements(const struct bgpconfig *cfg, struct bird_input *
 		struct bird_prefix_advertisement *out = &in->advertisements[in->advertisement_count];
 
 		if (!pa->cidr || cidr_parse(pa->cidr, &out->net) < 0) {
-			if ((rc = add_note(in, "BGPConfiguration: prefixAdvertisements cidr \"%s\" "
+			if ((rc = strv_appendf(&in->notes, &in->note_count, "BGPConfiguration: prefixAdvertisements cidr \"%s\" "
 					   "is not a prefix; skipped", pa->cidr ? pa->cidr : "")) < 0)
 				return rc;
 			continue;
@@ -415,7 +391,7 @@ static int build_advertisements(const struct bgpconfig *cfg, struct bird_input *
 			const char *v = pa->communities[j] ? community_value(cfg, pa->communities[j]) : NULL;
 
 			if (!v || bgp_community_value_check(v) < 0) {
-				if ((rc = add_note(in, "BGPConfiguration: prefixAdvertisements %s: "
+				if ((rc = strv_appendf(&in->notes, &in->note_count, "BGPConfiguration: prefixAdvertisements %s: "
 						   "community \"%s\" is neither a defined name nor a value; skipped",
 						   pa->cidr, pa->communities[j] ? pa->communities[j] : "")) < 0)
 					return rc;
@@ -532,8 +508,6 @@ void bird_input_free(struct bird_input *in)
 	free(in->advertisements);
 	free(in->pools);
 	free(in->blocks);
-	for (i = 0; i < in->note_count; i++)
-		free(in->notes[i]);
-	free(in->notes);
+	strv_free(&in->notes, &in->note_count);
 	memset(in, 0, sizeof(*in));
 }

@@ -9,37 +9,13 @@
 #include "bird_sessions.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "selector.h"
+#include "strv.h"
 
-static int note(struct bird_session_list *l, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int note(struct bird_session_list *l, const char *fmt, ...)
-{
-	char **grown;
-	char *text;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	grown = realloc(l->notes, (l->note_count + 1) * sizeof(*grown));
-	if (!grown) {
-		free(text);
-		return -ENOMEM;
-	}
-	l->notes = grown;
-	l->notes[l->note_count++] = text;
-	return 0;
-}
 
 static const struct cidr *node_addr(const struct bird_node *n, int family)
 {
@@ -69,13 +45,13 @@ static int add(struct bird_session_list *l, struct bird_session *s, const char *
 	 * node) is normal; only a BGPPeer losing its peerIP is worth a note. */
 	if (taken(l, &s->neighbor, s->neighbor_port))
 		return s->kind != BIRD_SESSION_EXTERNAL ? 0 :
-			note(l, "%s: neighbour %s port %u already has a session; not duplicated",
+			strv_appendf(&l->notes, &l->note_count, "%s: neighbour %s port %u already has a session; not duplicated",
 			     s->source, addr, (unsigned)s->neighbor_port);
 	/* Node sessions all use the cluster's listenPort: leaving it out of
 	 * the name keeps names stable, and (address, port) stays unique. */
 	if (bird_symbol_for_peer(s->name, sizeof(s->name), prefix, &s->neighbor,
 				 s->kind == BIRD_SESSION_EXTERNAL ? s->neighbor_port : 179) < 0)
-		return note(l, "%s: cannot name a session for %s; skipped", s->source, addr);
+		return strv_appendf(&l->notes, &l->note_count, "%s: cannot name a session for %s; skipped", s->source, addr);
 	grown = realloc(l->items, (l->count + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
@@ -102,7 +78,7 @@ static int add_node_session(const struct bird_input *in, const struct bird_node 
 	if (!mine || !theirs)
 		return 0;
 	if (pw->state == BIRD_PASSWORD_UNUSABLE)
-		return note(l, "%s: node %s: password unusable; session not rendered",
+		return strv_appendf(&l->notes, &l->note_count, "%s: node %s: password unusable; session not rendered",
 			    via ? via->name : "node mesh", other->name);
 	memset(&s, 0, sizeof(s));
 	s.kind = kind;
@@ -155,7 +131,7 @@ static int parse_or_note(const struct bird_peer *p, const char *field, const cha
 		return 0;
 	rc = selector_parse(text, out, err, sizeof(err));
 	if (rc == -EINVAL)
-		return note(l, "BGPPeer %s: %s: %s; skipped", p->name, field, err) < 0 ? -ENOMEM
+		return strv_appendf(&l->notes, &l->note_count, "BGPPeer %s: %s: %s; skipped", p->name, field, err) < 0 ? -ENOMEM
 										   : -EINVAL;
 	return rc;
 }
@@ -193,14 +169,14 @@ static int plan_peer(const struct bird_input *in, const struct bird_peer *p,
 	ip_format(&p->ip, addr, sizeof(addr));
 	mine = node_addr(self, p->ip.family);
 	if (!mine) {
-		rc = note(l, "BGPPeer %s: this node has no address of the family of %s; skipped",
+		rc = strv_appendf(&l->notes, &l->note_count, "BGPPeer %s: this node has no address of the family of %s; skipped",
 			  p->name, addr);
 		goto out;
 	}
 	if (ip_equal(&mine->addr, &p->ip))
 		goto out; /* a node selected to peer with itself */
 	if (p->password.state == BIRD_PASSWORD_UNUSABLE) {
-		rc = note(l, "BGPPeer %s: password unusable; session not rendered", p->name);
+		rc = strv_appendf(&l->notes, &l->note_count, "BGPPeer %s: password unusable; session not rendered", p->name);
 		goto out;
 	}
 	memset(&s, 0, sizeof(s));
@@ -254,11 +230,7 @@ int bird_sessions_plan(const struct bird_input *in, struct bird_session_list *ou
 
 void bird_session_list_free(struct bird_session_list *list)
 {
-	size_t i;
-
 	free(list->items);
-	for (i = 0; i < list->note_count; i++)
-		free(list->notes[i]);
-	free(list->notes);
+	strv_free(&list->notes, &list->note_count);
 	memset(list, 0, sizeof(*list));
 }
