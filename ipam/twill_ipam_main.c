@@ -180,7 +180,9 @@ static int annotated_pools(struct plugin *p, char ***v4, size_t *n4, char ***v6,
 	}
 	json_object_put(pod);
 	json_object_put(nsobj);
-	return rc < 0 ? (err->code ? err->code : CNI_ERR_INTERNAL) : 0;
+	if (rc < 0 && !cni_error_is_set(err))
+		cni_error_set(err, CNI_ERR_INTERNAL, "reading pod annotations: %s", strerror(-rc));
+	return rc < 0 ? err->code : 0;
 }
 
 static int cmd_add(struct plugin *p, struct ipam_engine *engine, json_object **out,
