@@ -23,6 +23,11 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
 /* Code of a coded line, or -1. *final tells whether it ends the reply. */
 static int line_code(const char *line, size_t len, bool *final)
 {
@@ -253,14 +258,14 @@ static int take_token(const char **p, const char *end, char **out)
 {
 	const char *s = *p, *e;
 
-	while (s < end && *s == ' ')
+	while (s < end && is_blank(*s))
 		s++;
 	e = s;
-	while (e < end && *e != ' ')
+	while (e < end && !is_blank(*e))
 		e++;
 	if (e == s)
 		return -EPROTO;
-	*out = dup_trim(s, (size_t)(e - s));
+	*out = strndup(s, (size_t)(e - s));
 	*p = e;
 	return *out ? 0 : -ENOMEM;
 }

@@ -209,6 +209,8 @@ static void test_parse_errors(void **state)
 	expect_error("hello world\n0000 \n", 18, "not a BIRD reply line");
 	expect_error(" continuation first\n0000 \n", 26, "not a BIRD reply line");
 	expect_error("1002-onlyname\n0000 \n", 20, "short protocol row");
+	/* a tab is a separator, never a column of its own (found by fuzz_bird_ctl) */
+	expect_error("1002-a \t BGP\t\t up\n0000 \n", 23, "short protocol row");
 	expect_error(nul, sizeof(nul) - 1, "NUL");
 }
 
