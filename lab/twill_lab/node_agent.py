@@ -1,28 +1,26 @@
 """What the twill DaemonSet does on each node, done to a node namespace.
 
-install-cni: copy the CNI binaries into <node>/opt/cni/bin and write
-<node>/etc/cni/net.d/10-twill.conflist plus the kubeconfig it names.
-Then the node's long-running containers: twill-felix, twill-confgen and
-bird, each started inside the node namespace (hostNetwork) with the node's
-files, recorded as node<N>-<daemon> processes. A component that is not built
-yet is skipped and reported as such, never faked; while twill-ipam is not
-built the conflist uses the reference host-local IPAM with a per-node range,
-and status says so.
-
-DAEMONS is the single place that says how each daemon is run; it follows the
-chart's DaemonSet (charts/twill/templates) and changes with it.
+Nothing here says how a daemon is run: chart.py renders the chart for the
+node and turns each container of DaemonSet twill-node into a command line
+and environment. install-cni (the init container, the image's own
+entrypoint script) runs to completion first; then felix, and with BGP on
+confgen and bird, are started inside the node namespace (hostNetwork) and
+recorded as node<N>-<container> processes. A container whose twill binary is
+not built yet is skipped and reported as such, never faked.
 """
 
 import json
 import os
-import shutil
-import time
 
-from . import procs
-from .lab import build_dir
+from . import chart, procs
+from .lab import LabError, build_dir
+from .sh import run
 
-REF_PLUGINS = "/usr/lib/cni"
-BIRD = "/usr/sbin/bird"
+# The build output each container needs before it is worth starting (the lab
+# reports "not built yet" rather than starting something that cannot work).
+NEEDS = {"install-cni": ("twill-cni", "twill-ipam"), "felix": ("twill-felix",),
+         "confgen": ("twill-confgen",), "bird": ("twill-confgen",)}
+BGP_ONLY = ("confgen", "bird")
 
 
 def binary(name):
@@ -42,114 +40,89 @@ def node_paths(lab, node):
         "conflist": os.path.join(d, "etc", "cni", "net.d", "10-twill.conflist"),
         "cni_kubeconfig": os.path.join(d, "etc", "cni", "net.d", "twill-kubeconfig"),
         "kubeconfig": os.path.join(d, "etc", "twill", "kubeconfig"),
+        # emptyDir volumes bird-conf (/etc/bird) and bird-run (/run/bird): chart.Node
         "bird_conf": os.path.join(d, "etc", "bird", "bird.conf"),
         "bird_sock": os.path.join(d, "run", "bird", "bird.ctl"),
-        "run": os.path.join(d, "run", "twill"),
         "log": os.path.join(d, "var", "log", "twill"),
-        "ipam_data": os.path.join(d, "var", "lib", "cni", "networks"),
     }
 
 
-def install_cni(lab, node):
-    """The install-cni init container. Returns the IPAM type it configured."""
+def _node_token(lab):
+    with open(lab.path("apiserver", "tokens.csv")) as f:
+        for line in f:
+            token, _, user = line.strip().partition(",")
+            if user == "system:serviceaccount:kube-system:twill-node":
+                return token
+    raise LabError("no twill-node token in the API server's tokens.csv")
+
+
+def _pod(lab, node, state):
     p = node_paths(lab, node)
-    for k in ("cni_bin", "cni_conf_dir", "log", "ipam_data"):
-        os.makedirs(p[k], exist_ok=True)
+    pod = chart.Node(lab, node, chart.load(lab, node), state["api"]["port"])
+    return pod, p
+
+
+def processes(lab, node, state):
+    """{container: (argv, env)} as the lab runs them (chart.py), in start order."""
+    pod, p = _pod(lab, node, state)
+    return {name: pod.process(c, p["kubeconfig"]) for name, _init, c in pod.containers()}
+
+
+def install_cni(lab, node, state, api):
+    """Render the chart for the node, prepare its volumes, run install-cni."""
+    objs = chart.render(lab, node, state, api)
+    pod = chart.Node(lab, node, objs, state["api"]["port"])
+    p = node_paths(lab, node)
+    missing = [b for b in NEEDS["install-cni"] if binary(b) is None]
+    if missing:
+        raise LabError("install-cni needs %s built in %s (the image ships them)"
+                       % (" and ".join(missing), build_dir()))
+    os.makedirs(p["log"], exist_ok=True)
     os.makedirs(os.path.dirname(p["kubeconfig"]), exist_ok=True)
-    for name in ("twill-cni", "twill-ipam"):
-        src = binary(name)
-        if src:
-            shutil.copy2(src, os.path.join(p["cni_bin"], name))
-    for name in ("host-local", "loopback"):
-        src = os.path.join(REF_PLUGINS, name)
-        if os.path.exists(src):
-            shutil.copy2(src, os.path.join(p["cni_bin"], name))
-    for dst in (p["cni_kubeconfig"], p["kubeconfig"]):
-        shutil.copy2(lab.path("node-kubeconfig"), dst)
-    if binary("twill-ipam"):
-        ipam = {"type": "twill-ipam", "kubeconfig": p["cni_kubeconfig"],
-                "nodename": node["name"], "log_file": os.path.join(p["log"], "ipam.log")}
-    else:
-        ipam = {"type": "host-local", "subnet": node["fallback_range"],
-                "dataDir": p["ipam_data"]}
-    conflist = {
-        "cniVersion": "1.0.0", "name": "k8s-pod-network",
-        "plugins": [{
-            "type": "twill-cni", "mtu": 0, "log_level": "info",
-            "log_file": os.path.join(p["log"], "cni.log"),
-            "kubernetes": {"kubeconfig": p["cni_kubeconfig"]},
-            "ipam": ipam,
-        }],
-    }
-    tmp = p["conflist"] + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(conflist, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, p["conflist"])  # runtimes must never read half a conflist
-    return ipam["type"]
-
-
-def _env(node, p, bgp):
-    return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NODENAME": node["name"],
-            "KUBECONFIG": p["kubeconfig"], "TWILL_LOG_LEVEL": "info",
-            "TWILL_NETWORKING_BACKEND": "bird" if bgp else "none"}
-
-
-# name -> (binary lookup, argv builder, needs BGP)
-DAEMONS = [
-    ("felix", lambda: binary("twill-felix"),
-     lambda exe, p: [exe], False),
-    ("confgen", lambda: binary("twill-confgen"),
-     lambda exe, p: [exe, "--kubeconfig", p["kubeconfig"], "--config", p["bird_conf"],
-                     "--socket", p["bird_sock"], "--bird", BIRD,
-                     "--ready-file", os.path.join(p["run"], "confgen.ready"),
-                     "--metrics-file", os.path.join(p["run"], "confgen.prom"),
-                     "--log-level", "info"],
-     True),
-    ("bird", lambda: BIRD if binary("twill-confgen") else None,
-     lambda exe, p: [exe, "-f", "-c", p["bird_conf"], "-s", p["bird_sock"]], True),
-]
+    with open(lab.path("node-kubeconfig"), "rb") as src:
+        data = src.read()
+    fd = os.open(p["kubeconfig"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    pod.prepare(_node_token(lab), state["api"]["ca"])
+    for name, init, c in pod.containers():
+        if not init:
+            continue
+        argv, env = pod.process(c, p["kubeconfig"])
+        env[procs.OWNER_VAR] = lab.dir
+        cp = run("ip", "netns", "exec", node["ns"], *argv, env=env, check=False)
+        with open(os.path.join(p["log"], name + ".log"), "a") as f:
+            f.write(cp.stdout + cp.stderr)
+        if cp.returncode != 0:
+            raise LabError("%s: init container %s failed (%d): %s"
+                           % (node["name"], name, cp.returncode, cp.stderr.strip()))
+    with open(p["conflist"]) as f:
+        ipam = json.load(f)["plugins"][0]["ipam"]["type"]
+    return ipam
 
 
 def daemon_state(lab, node, name, bgp):
-    """'running', 'exited', 'off' (BGP off), or 'not built yet'."""
-    for dname, find, _argv, needs_bgp in DAEMONS:
-        if dname != name:
-            continue
-        if needs_bgp and not bgp:
-            return "off"
-        rec = procs.record(lab, "%s-%s" % (node["name"], name))
-        if rec is not None:
-            return "running" if procs.running(rec) else "exited"
-        return "not built yet" if find() is None else "not started"
-    raise KeyError(name)
+    """'running', 'exited', 'off' (BGP off), 'not built yet' or 'not started'."""
+    if name not in NEEDS:
+        raise KeyError(name)
+    if name in BGP_ONLY and not bgp:
+        return "off"
+    rec = procs.record(lab, "%s-%s" % (node["name"], name))
+    if rec is not None:
+        return "running" if procs.running(rec) else "exited"
+    return "not built yet" if any(binary(b) is None for b in NEEDS[name]) else "not started"
 
 
-def start_daemons(lab, node, bgp, say):
-    p = node_paths(lab, node)
-    for d in ("bird_conf", "bird_sock"):
-        os.makedirs(os.path.dirname(p[d]), exist_ok=True)
-    os.makedirs(p["run"], exist_ok=True)
-    for name, find, argv, needs_bgp in DAEMONS:
-        if needs_bgp and not bgp:
+def start_daemons(lab, node, state, say):
+    pod, p = _pod(lab, node, state)
+    for name, init, c in pod.containers():
+        if init:
             continue
-        exe = find()
-        if exe is None:
+        if any(binary(b) is None for b in NEEDS.get(name, ())):
             say("%s: %s not built yet, skipped" % (node["name"], name))
             continue
-        if name == "bird" and not _wait_file(p["bird_conf"], 15):
-            say("%s: bird skipped: confgen wrote no %s" % (node["name"], p["bird_conf"]))
-            continue
-        procs.spawn(lab, "%s-%s" % (node["name"], name), argv(exe, p),
-                    os.path.join(p["log"], name + ".log"), env=_env(node, p, bgp),
-                    netns=node["ns"], cwd=p["root"])
+        argv, env = pod.process(c, p["kubeconfig"])
+        procs.spawn(lab, "%s-%s" % (node["name"], name), argv,
+                    os.path.join(p["log"], name + ".log"), env=env, netns=node["ns"],
+                    cwd=p["root"])
         say("%s: %s started" % (node["name"], name))
-
-
-def _wait_file(path, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path):
-            return True
-        time.sleep(0.1)
-    return False

@@ -34,8 +34,6 @@ def plan(lab, count, topology):
             "name": name, "ns": lab.node_ns(name),
             "ip": str(net.network_address + 10 + i), "prefixlen": net.prefixlen,
             "subnet": str(net), "gateway": str(net.network_address + 1), "bridge": "br%d" % k,
-            # host-local range used only while twill-ipam is not built (docs/lab.md)
-            "fallback_range": "10.244.%d.0/24" % i,
         })
     return nodes
 

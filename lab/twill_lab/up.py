@@ -92,13 +92,10 @@ def _bring_up(lab, state, say):
     control_plane.start_relay(lab, state["api"]["port"], [n["ns"] for n in state["nodes"]])
     for node in state["nodes"]:
         cluster.register_node(api, lab, node)
-        ipam = node_agent.install_cni(lab, node)
+        ipam = node_agent.install_cni(lab, node, state, api)
         node["ipam"] = ipam
-        say("up: %s %s/%d in %s; install-cni done (ipam: %s%s)" % (
-            node["name"], node["ip"], node["prefixlen"], node["ns"], ipam,
-            ", twill-ipam not built yet" if ipam == "host-local" else ""))
-    if not node_agent.binary("twill-cni"):
-        say("up: twill-cni not built yet: `pod add` will fail until it is")
+        say("up: %s %s/%d in %s; chart rendered, install-cni done (ipam: %s)" % (
+            node["name"], node["ip"], node["prefixlen"], node["ns"], ipam))
     lab.save(state)
     if state["router"] == "frr":
         from . import router
@@ -106,4 +103,4 @@ def _bring_up(lab, state, say):
         router.start(lab, state)
         say("up: FRR router (AS %d) in %s" % (topology.ROUTER_AS, lab.net_ns))
     for node in state["nodes"]:
-        node_agent.start_daemons(lab, node, state["bgp"], say)
+        node_agent.start_daemons(lab, node, state, say)
