@@ -1,0 +1,265 @@
+"""The lab runs its node processes exactly as the chart's DaemonSet says.
+
+The test renders charts/twill itself (helm template, parsed by kubectl
+against the lab's API server) with the values the lab's options mean, and
+compares every process the lab started for a node — /proc/PID/cmdline and
+/proc/PID/environ — with the DaemonSet's containers after the documented
+path mapping (written out here independently of lab/twill_lab/chart.py):
+container paths -> the node's directory, the image's /usr/local/bin -> the
+lab's image directory, KUBECONFIG -> the node kubeconfig (the one
+deliberate env difference). install-cni's output is compared with the
+rendered ConfigMap. A BGP-off lab runs felix only, with backend none.
+The pure helpers ($(VAR) expansion, path mapping) are checked without root.
+Needs root, helm, kubectl and the twill binaries for the lab parts.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "lab"))
+from twill_lab import chart  # noqa: E402  (the lab package is not installed)
+
+TWILL_LAB = os.path.join(REPO, "lab", "twill-lab")
+BUILD = os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build-release"))
+HELM = "/opt/twill-tools/bin/helm"
+KUBECTL = "/opt/twill-tools/bin/kubectl"
+NEEDED = [os.path.join(BUILD, sub, name) for sub, name in
+          (("cni", "twill-cni"), ("ipam", "twill-ipam"), ("felix", "twill-felix"),
+           ("confgen", "twill-confgen"))] + [HELM, KUBECTL, "/usr/sbin/bird"]
+# What kubelet (and the lab, standing in for it) gives every container, plus
+# the lab's marker and its one deliberate addition.
+BASE_ENV = {"PATH", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBECONFIG",
+            "TWILL_LAB_OWNER"}
+# The entrypoint's container paths, and PWD, which the script's shell exports
+# (in the image too) before it execs the daemon.
+SCRIPT_VARS = {"SA_DIR", "BIN_SRC", "HOST_BIN", "HOST_NETD", "CONFIG_DIR", "NODENAME_FILE",
+               "TOKEN_REFRESH_S", "PWD"}
+
+needs_lab = pytest.mark.skipif(
+    os.geteuid() != 0 or not all(os.path.exists(p) for p in NEEDED),
+    reason="needs root (network namespaces) and " + ", ".join(NEEDED))
+
+
+# ---------------------------------------------------------------- helpers (no root)
+
+def test_expand_follows_kubernetes_rules():
+    env = {"A": "x", "B": "$(A)"}
+    assert chart.expand("--a=$(A)", env) == "--a=x"
+    assert chart.expand("$(A)$(A)-$(MISSING)", env) == "xx-$(MISSING)"
+    assert chart.expand("$$(A) $$", env) == "$(A) $"
+    assert chart.expand("$(B)", env) == "$(A)"  # no second pass
+
+
+def test_map_path_longest_mount_wins():
+    mounts = {"/etc/bird": "/n/etc/bird", "/etc": "/n/other", "/usr/local/bin": "/img"}
+    m = chart.Node.map_path
+    assert m("/etc/bird/bird.conf", mounts) == "/n/etc/bird/bird.conf"
+    assert m("/etc/hosts", mounts) == "/n/other/hosts"
+    assert m("/etc/birdx", mounts) == "/n/other/birdx"
+    assert m("/usr/sbin/bird", mounts) == "/usr/sbin/bird"
+    assert m("/usr/local/bin", mounts) == "/img"
+
+
+def test_script_paths_are_the_entrypoints():
+    paths = chart.script_paths()
+    assert paths["BIN_SRC"] == "/usr/local/bin"
+    assert paths["SA_DIR"] == "/var/run/secrets/kubernetes.io/serviceaccount"
+    assert {"HOST_BIN", "HOST_NETD", "CONFIG_DIR", "NODENAME_FILE"} <= set(paths)
+
+
+# ---------------------------------------------------------------- the lab
+
+def sh(*args, check=True, input=None, env=None, timeout=180):
+    cp = subprocess.run([str(a) for a in args], capture_output=True, text=True, input=input,
+                        env=env, timeout=timeout)
+    if check and cp.returncode != 0:
+        raise AssertionError("%s -> %d\n%s%s" % (" ".join(map(str, args)), cp.returncode,
+                                                 cp.stdout, cp.stderr))
+    return cp
+
+
+class Lab:
+    def __init__(self, tmp, *up_args):
+        self.name = "c" + secrets.token_hex(3)
+        self.dir = str(tmp / ("lab-" + self.name))
+        self.up_args = up_args
+
+    def __call__(self, *args, check=True):
+        return sh("/usr/bin/python3", TWILL_LAB, "--lab", self.name, "--state-dir", self.dir,
+                  *args, check=check)
+
+    def node_dir(self, node):
+        return os.path.join(self.dir, "nodes", node)
+
+    def render(self, tmp, node, bgp=True, encap="VXLANCrossSubnet"):
+        """The chart, rendered by the test, for one node of this lab."""
+        d = self.node_dir(node)
+        values = {"bgp": {"enabled": bgp}, "ipPool": {"cidr": "10.244.0.0/16",
+                                                      "encapsulation": encap},
+                  "cni": {"binDir": d + "/opt/cni/bin", "confDir": d + "/etc/cni/net.d",
+                          "logFile": d + "/var/log/twill/cni.log"}}
+        vf = tmp / ("values-%s.json" % node)
+        vf.write_text(json.dumps(values))
+        env = dict(os.environ, KUBECONFIG="/dev/null", HELM_CACHE_HOME=str(tmp / "hc"),
+                   HELM_CONFIG_HOME=str(tmp / "hcf"), HELM_DATA_HOME=str(tmp / "hd"))
+        out = sh(HELM, "template", "twill", os.path.join(REPO, "charts", "twill"),
+                 "--namespace", "kube-system", "-f", vf, env=env).stdout
+        text = sh(KUBECTL, "--kubeconfig", os.path.join(self.dir, "apiserver", "kubeconfig"),
+                  "create", "--dry-run=client", "-o", "json", "-f", "-", input=out).stdout
+        objs, dec, i = {}, json.JSONDecoder(), 0
+        while i < len(text):
+            if text[i].isspace():
+                i += 1
+                continue
+            doc, i = dec.raw_decode(text, i)
+            for o in doc["items"] if doc.get("kind") == "List" else [doc]:
+                objs[(o["kind"], o["metadata"]["name"])] = o
+        return objs
+
+    def proc(self, role):
+        with open(os.path.join(self.dir, "procs", role + ".json")) as f:
+            pid = json.load(f)["pid"]
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv = f.read().decode().split("\0")[:-1]
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            env = dict(e.split("=", 1) for e in f.read().decode().split("\0") if "=" in e)
+        return argv, env
+
+    def mapping(self, node):
+        """Container path -> host path, as docs/lab.md states it."""
+        d = self.node_dir(node)
+        return {"/etc/bird": d + "/etc/bird", "/run/bird": d + "/run/bird",
+                "/var/run/twill": d + "/var/run/twill", "/var/lib/twill": d + "/var/lib/twill",
+                "/usr/local/bin": os.path.join(self.dir, "image", "usr", "local", "bin")}
+
+
+def containers(objs):
+    spec = objs[("DaemonSet", "twill-node")]["spec"]["template"]["spec"]
+    return ({c["name"]: c for c in spec["containers"]},
+            {c["name"]: c for c in spec.get("initContainers", [])})
+
+
+def chart_env(c, objs, node):
+    cm = objs[("ConfigMap", "twill-config")]["data"]
+    env = {}
+    for e in c.get("env", []):
+        if "value" in e:
+            env[e["name"]] = e["value"]
+        elif "fieldRef" in e["valueFrom"]:
+            assert e["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"
+            env[e["name"]] = node
+        else:
+            env[e["name"]] = cm[e["valueFrom"]["configMapKeyRef"]["key"]]
+    return env
+
+
+def mapped(args, env, mapping):
+    out = []
+    for a in args:
+        for k, v in env.items():
+            a = a.replace("$(%s)" % k, v)
+        assert "$(" not in a, a
+        for cpath in sorted(mapping, key=len, reverse=True):
+            if a.startswith(cpath):
+                a = mapping[cpath] + a[len(cpath):]
+                break
+            if "=" + cpath in a:
+                a = a.replace("=" + cpath, "=" + mapping[cpath], 1)
+                break
+        out.append(a)
+    return out
+
+
+def check_env(lab, node, c, objs, env, script):
+    want = chart_env(c, objs, node)
+    for k, v in want.items():
+        assert env.get(k) == v, (c["name"], k, env.get(k), v)
+    assert env["KUBECONFIG"] == os.path.join(lab.node_dir(node), "etc", "twill", "kubeconfig")
+    assert env["KUBERNETES_SERVICE_HOST"] == "127.0.0.1"
+    extra = set(env) - set(want) - BASE_ENV - (SCRIPT_VARS if script else set())
+    assert not extra, "%s has env the chart does not give it: %s" % (c["name"], sorted(extra))
+
+
+@pytest.fixture(scope="module")
+def bgp_lab(tmp_path_factory):
+    lab = Lab(tmp_path_factory.mktemp("chartlab"))
+    try:
+        lab("up", "--nodes", "2", "--topology", "flat", "--encap", "crosssubnet")
+        yield lab
+    finally:
+        lab("down", check=False)
+
+
+@needs_lab
+@pytest.mark.parametrize("node", ["node1", "node2"])
+def test_processes_match_daemonset(bgp_lab, node, tmp_path):
+    objs = bgp_lab.render(tmp_path, node)
+    conts, inits = containers(objs)
+    assert sorted(conts) == ["bird", "confgen", "felix"] and list(inits) == ["install-cni"]
+    mapping = bgp_lab.mapping(node)
+
+    # felix: the entrypoint's `felix` command execs $BIN_SRC/twill-felix with the rest.
+    c = conts["felix"]
+    argv, env = bgp_lab.proc(node + "-felix")
+    assert c["command"][:2] == ["/usr/local/bin/twill-node", "felix"]
+    assert env["BIN_SRC"] == mapping["/usr/local/bin"]
+    assert argv == [env["BIN_SRC"] + "/twill-felix"] + c["command"][2:] + c.get("args", [])
+    vols = {v["name"]: v for v in
+            objs[("DaemonSet", "twill-node")]["spec"]["template"]["spec"]["volumes"]}
+    assert env["HOST_NETD"] == vols["cni-net-dir"]["hostPath"]["path"]
+    check_env(bgp_lab, node, c, objs, env, script=True)
+    assert env["TWILL_NETWORKING_BACKEND"] == "bird"
+
+    # confgen: command + args, $(VAR) expanded, container paths mapped.
+    c = conts["confgen"]
+    argv, env = bgp_lab.proc(node + "-confgen")
+    assert argv == mapped(c["command"] + c["args"], chart_env(c, objs, node), mapping)
+    assert "--config=%s/etc/bird/bird.conf" % bgp_lab.node_dir(node) in argv
+    check_env(bgp_lab, node, c, objs, env, script=False)
+
+    # bird: wait-file PATH -- CMD execs CMD (the container's args).
+    c = conts["bird"]
+    argv, env = bgp_lab.proc(node + "-bird")
+    assert c["command"][1:] == ["wait-file", "/etc/bird/bird.conf", "--"]
+    assert argv == mapped(c["args"], {}, mapping)
+    check_env(bgp_lab, node, c, objs, env, script=True)
+
+    # install-cni: what it left on the node is the rendered ConfigMap's.
+    d = bgp_lab.node_dir(node)
+    conflist = json.loads(objs[("ConfigMap", "twill-config")]["data"]["cni_network_config"])
+    conflist["plugins"][0]["ipam"]["nodename"] = node  # the documented addition
+    with open(d + "/etc/cni/net.d/10-twill.conflist") as f:
+        assert json.load(f) == conflist
+    with open(d + "/var/lib/twill/nodename") as f:
+        assert f.read() == node + "\n"
+    for b, sub in (("twill-cni", "cni"), ("twill-ipam", "ipam")):
+        with open(os.path.join(d, "opt", "cni", "bin", b), "rb") as f1, \
+                open(os.path.join(BUILD, sub, b), "rb") as f2:
+            assert f1.read() == f2.read(), b
+    with open(d + "/etc/cni/net.d/twill-token") as f1, \
+            open(d + "/var/run/secrets/serviceaccount/token") as f2:
+        assert f1.read() == f2.read()
+
+
+@needs_lab
+def test_bgp_off_runs_felix_only(tmp_path):
+    lab = Lab(tmp_path)
+    try:
+        lab("up", "--nodes", "1", "--bgp", "off", "--encap", "vxlan")
+        objs = lab.render(tmp_path, "node1", bgp=False, encap="VXLAN")
+        conts, _ = containers(objs)
+        assert list(conts) == ["felix"]
+        roles = sorted(f[:-5] for f in os.listdir(os.path.join(lab.dir, "procs"))
+                       if f.startswith("node1-"))
+        assert roles == ["node1-felix"]
+        argv, env = lab.proc("node1-felix")
+        check_env(lab, "node1", conts["felix"], objs, env, script=True)
+        assert env["TWILL_NETWORKING_BACKEND"] == "none"
+    finally:
+        lab("down", check=False)
