@@ -1,8 +1,8 @@
 /* felix_apply: the apply step of twill-felix (see felix_state.h).
  *
  * Order inside one step: snapshot + calc + desired (only when the datastore
- * changed), then VXLAN device and entries (routes through vxlan.twill need
- * the device), routes, NAT outgoing, proxy_arp on the pods' veths. The
+ * changed), then VXLAN device and entries and the IPIP device tunl0
+ * (routes through vxlan.twill / tunl0 need their device), routes, NAT outgoing, proxy_arp on the pods' veths. The
  * managers are created at the first in-sync step, because the route
  * protocol that marks our routes comes from the FelixConfiguration; they
  * are declared in sync at once (the step never runs before the informers
@@ -20,6 +20,8 @@
 #include "log.h"
 #include "netlink.h"
 #include "route_netlink.h"
+#include "ipip_alloc.h"
+#include "ipip_netlink.h"
 #include "vtep_alloc.h"
 #include "vxlan_netlink.h"
 
@@ -29,15 +31,19 @@ static int make_managers(struct felix *f, int protocol)
 {
 	struct route_dataplane rdp;
 	struct vxlan_dataplane vdp;
+	struct ipip_dataplane idp;
 	int rc;
 
 	if (f->routes)
 		return 0;
 	route_netlink_dataplane(f->nl, &rdp);
 	vxlan_netlink_dataplane(f->nl, &vdp);
+	ipip_netlink_dataplane(f->nl, &idp);
 	rc = route_mgr_new(&rdp, (uint8_t)protocol, &f->routes);
 	if (!rc)
 		rc = vxlan_mgr_new(&vdp, CALC_VXLAN_DEVICE, &f->vxlan);
+	if (!rc)
+		rc = ipip_mgr_new(&idp, CALC_IPIP_DEVICE, &f->ipip);
 	if (!rc)
 		rc = nat_nft_open(&f->nat_dp);
 	if (!rc)
@@ -47,6 +53,7 @@ static int make_managers(struct felix *f, int protocol)
 	f->route_protocol = protocol;
 	route_mgr_set_in_sync(f->routes, true);
 	vxlan_mgr_set_in_sync(f->vxlan, true);
+	ipip_mgr_set_in_sync(f->ipip, true);
 	nat_mgr_set_in_sync(f->nat, true);
 	return 0;
 }
@@ -95,6 +102,45 @@ static void ensure_vtep(struct felix *f, const struct felix_snapshot *snap)
 		felix_schedule_apply(f, VTEP_RETRY_MS);
 		f->dirty = true;
 	}
+}
+
+/* tunl0 is wanted when some IPv4 pool uses IPIP; it carries this node's
+ * twill.dev/ipipTunnelAddr, allocated here (like the VTEP) when missing.
+ * Until the address is published the device is configured without one:
+ * routes through it work, traffic the node itself originates takes the
+ * uplink address. The Node update the allocation causes recomputes. */
+static int ipip_desired(struct felix *f, const struct felix_snapshot *snap,
+			json_object *nodes, unsigned uplink)
+{
+	struct ipip_device_spec spec = {0};
+	char err[IPAM_ERROR_BUF];
+	bool want = false;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < snap->in.pool_count; i++)
+		if (snap->in.pools[i].ipip_mode != IPPOOL_MODE_NEVER &&
+		    snap->in.pools[i].net.addr.family == AF_INET && !snap->in.pools[i].disabled)
+			want = true;
+	if (!want)
+		return ipip_mgr_set_desired(f->ipip, NULL);
+	spec.mtu = snap->config.ipip_mtu > 0 ? (unsigned)snap->config.ipip_mtu
+					     : calc_pod_mtu(uplink, CALC_ENCAP_IPIP);
+	rc = ipip_self_tunnel_addr(nodes, f->opts->node_name, &spec.tunnel_addr);
+	spec.has_tunnel_addr = rc == 1;
+	if (rc == 0 && felix_now_ms() >= f->ipip_retry_at) {
+		rc = ipip_alloc_ensure(f->client, f->opts->node_name, err, sizeof(err));
+		if (rc < 0) {
+			char quoted[600];
+
+			log_warn("event=ipip_alloc_failed node=%s err=%d msg=%s",
+				 f->opts->node_name, rc, log_quote(quoted, sizeof(quoted), err));
+			f->ipip_retry_at = felix_now_ms() + VTEP_RETRY_MS;
+			felix_schedule_apply(f, VTEP_RETRY_MS);
+			f->dirty = true;
+		}
+	}
+	return ipip_mgr_set_desired(f->ipip, &spec);
 }
 
 static int recompute(struct felix *f)
@@ -147,6 +193,8 @@ static int recompute(struct felix *f)
 		rc = vxlan_mgr_set_desired(f->vxlan, d.want_vxlan ? &d.vxlan : NULL, d.peers,
 					   d.peer_count);
 	if (!rc)
+		rc = ipip_desired(f, &snap, lists.nodes, uplink);
+	if (!rc)
 		rc = nat_mgr_set_desired(f->nat, out.nat_pools, out.nat_pool_count, out.all_pools,
 					 out.all_pool_count);
 	if (!rc) {
@@ -195,7 +243,7 @@ void felix_apply(struct felix *f, bool resync)
 	struct route_apply_stats rst;
 	struct vxlan_apply_stats vst;
 	uint64_t t0;
-	int rc = 0, vrc, rrc, nrc;
+	int rc = 0, vrc, irc, rrc, nrc;
 
 	f->apply_at = 0;
 	if (!felix_all_synced(f))
@@ -214,6 +262,9 @@ void felix_apply(struct felix *f, bool resync)
 	}
 	t0 = felix_now_ms();
 	vrc = vxlan_mgr_apply(f->vxlan, &vst);
+	irc = ipip_mgr_apply(f->ipip, NULL);
+	if (irc < 0)
+		log_warn("event=ipip_apply_failed dev=%s err=%d", CALC_IPIP_DEVICE, irc);
 	rrc = route_mgr_apply(f->routes, &rst);
 	nrc = nat_mgr_apply(f->nat, resync, NULL);
 	ensure_proxy_arp(f);
@@ -222,7 +273,7 @@ void felix_apply(struct felix *f, bool resync)
 	if (resync)
 		f->m.resyncs++;
 	f->applied_once = true;
-	if (vrc < 0 || rrc < 0 || nrc < 0) {
+	if (vrc < 0 || irc < 0 || rrc < 0 || nrc < 0) {
 		/* Doubling retry: a veth that stays missing (pod being torn
 		 * down) must not turn into a write and a warning every second. */
 		unsigned shift = f->failures < 5 ? f->failures : 5;
@@ -250,6 +301,7 @@ void felix_apply_release(struct felix *f)
 
 	route_mgr_free(f->routes);
 	vxlan_mgr_free(f->vxlan);
+	ipip_mgr_free(f->ipip);
 	nat_mgr_free(f->nat);
 	nat_nft_close(&f->nat_dp);
 	for (i = 0; i < f->endpoint_if_count; i++)
@@ -257,6 +309,7 @@ void felix_apply_release(struct felix *f)
 	free(f->endpoint_ifs);
 	f->routes = NULL;
 	f->vxlan = NULL;
+	f->ipip = NULL;
 	f->nat = NULL;
 	f->endpoint_ifs = NULL;
 	f->endpoint_if_count = 0;

@@ -15,6 +15,7 @@
 #include "felix_metrics.h"
 #include "health_http.h"
 #include "informer.h"
+#include "ipip_mgr.h"
 #include "kube_client.h"
 #include "model/felixconfig.h"
 #include "nat_mgr.h"
@@ -39,6 +40,7 @@ struct felix {
 	struct nl_sock *nlsk;
 	struct route_mgr *routes;
 	struct vxlan_mgr *vxlan;
+	struct ipip_mgr *ipip;
 	struct nat_dataplane nat_dp;
 	struct nat_mgr *nat;
 	struct health_http *health;
@@ -52,6 +54,7 @@ struct felix {
 	uint64_t resync_at; /* ms, 0: none */
 	int refresh_s;
 	uint64_t vtep_retry_at; /* ms: next VTEP allocation attempt allowed */
+	uint64_t ipip_retry_at; /* ms: next IPIP address allocation attempt allowed */
 	unsigned failures;      /* consecutive failed applies (retry backoff) */
 	int route_protocol;
 	char **endpoint_ifs; /* veths of the last desired set (proxy_arp) */
