@@ -38,7 +38,7 @@ import json
 import os
 import re
 
-from .lab import REPO, LabError
+from .lab import REPO, LabError, build_dir
 from .sh import run
 from .topology import POOL_CIDR
 
@@ -125,7 +125,6 @@ def script_paths():
 
 def image_bin(lab):
     """The lab's stand-in for the image's /usr/local/bin."""
-    from .lab import build_dir
     d = lab.path("image", "usr", "local", "bin")
     os.makedirs(d, exist_ok=True)
     links = dict({n: os.path.join(build_dir(), sub, n) for n, sub in IMAGE_BINARIES.items()},

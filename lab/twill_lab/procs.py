@@ -92,13 +92,27 @@ def running(rec):
     return rec is not None and alive(rec["pid"], rec.get("start"))
 
 
+def _signal(pid, sig):
+    """Signal pid, and its whole process group when it leads one: spawn()
+    starts every process in a session of its own, and what it forks (the
+    twill-node felix wrapper's token refresher) must go with it, as it would
+    with its container."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+            return
+    except (ProcessLookupError, PermissionError):
+        pass
+    os.kill(pid, sig)
+
+
 def terminate(pids, grace=5.0):
     """SIGTERM each (pid, start) pair, wait up to grace seconds, then SIGKILL."""
     pending = []
     for pid, started in pids:
         if alive(pid, started):
             try:
-                os.kill(pid, signal.SIGTERM)
+                _signal(pid, signal.SIGTERM)
                 pending.append((pid, started))
             except ProcessLookupError:
                 pass
@@ -109,7 +123,7 @@ def terminate(pids, grace=5.0):
     for pid, started in pending:
         if alive(pid, started):
             try:
-                os.kill(pid, signal.SIGKILL)
+                _signal(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
     deadline = time.monotonic() + 5.0
