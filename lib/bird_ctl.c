@@ -265,9 +265,15 @@ static int take_token(const char **p, const char *end, char **out)
 		e++;
 	if (e == s)
 		return -EPROTO;
-	*out = strndup(s, (size_t)(e - s));
+	/* Not strndup: the reply is not NUL-terminated, and sanitizers' strndup
+	 * may look one byte past the token's end. */
+	*out = malloc((size_t)(e - s) + 1);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, s, (size_t)(e - s));
+	(*out)[e - s] = '\0';
 	*p = e;
-	return *out ? 0 : -ENOMEM;
+	return 0;
 }
 
 /* "Name Proto Table State Since  Info": the first four are single words;

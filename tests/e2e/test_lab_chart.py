@@ -15,6 +15,7 @@ Needs root, helm, kubectl and the twill binaries for the lab parts.
 
 import json
 import os
+import time
 import secrets
 import subprocess
 import sys
@@ -225,7 +226,13 @@ def test_processes_match_daemonset(bgp_lab, node, tmp_path):
 
     # bird: wait-file PATH -- CMD execs CMD (the container's args).
     c = conts["bird"]
+    # Until confgen writes bird.conf the process is still the wait-file shell:
+    # wait (bounded) for the exec before comparing, as kubelet's probes would.
+    deadline = time.monotonic() + 90
     argv, env = bgp_lab.proc(node + "-bird")
+    while argv[:1] != [mapped(c["args"], {}, mapping)[0]] and time.monotonic() < deadline:
+        time.sleep(0.5)
+        argv, env = bgp_lab.proc(node + "-bird")
     assert c["command"][1:] == ["wait-file", "/etc/bird/bird.conf", "--"]
     assert argv == mapped(c["args"], {}, mapping)
     check_env(bgp_lab, node, c, objs, env, script=True)
