@@ -25,7 +25,7 @@ def cmd_up(args):
 
 def cmd_pod_add(args):
     pod = pods.add(_lab(args), args.name, args.node, args.namespace,
-                   pods.parse_labels(args.labels))
+                   pods.parse_labels(args.labels), pods.parse_annotations(args.annotation))
     print("pod %s/%s on %s: %s (netns %s)" % (pod["namespace"], pod["name"], pod["node"],
                                              pod["ip"], pod["netns"]))
 
@@ -118,6 +118,9 @@ def parser():
     a.add_argument("--node", required=True)
     a.add_argument("--namespace", "-n", default="default")
     a.add_argument("--labels", default="")
+    a.add_argument("--annotation", action="append", metavar="KEY=VALUE",
+                   help="a Pod annotation, repeatable; e.g. "
+                        "--annotation 'twill.dev/ipv4pools=[\"blue-pool\"]' asks IPAM for a pool")
     a.set_defaults(fn=cmd_pod_add)
     d = psub.add_parser("del")
     d.add_argument("name")

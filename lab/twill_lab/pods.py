@@ -40,6 +40,17 @@ def parse_labels(text):
     return labels
 
 
+def parse_annotations(items):
+    """--annotation KEY=VALUE (repeatable; VALUE may hold commas, e.g. a JSON list)."""
+    annotations = {}
+    for item in items or []:
+        k, sep, v = item.partition("=")
+        if not sep or not k.strip():
+            raise LabError("--annotation: %r is not KEY=VALUE" % item)
+        annotations[k.strip()] = v
+    return annotations
+
+
 def _runtime(lab, node):
     rt_mod = _runtime_module()
     p = node_paths(lab, node)
@@ -63,7 +74,7 @@ def find_node(state, name):
     raise LabError("no node %r (nodes: %s)" % (name, ", ".join(n["name"] for n in state["nodes"])))
 
 
-def add(lab, name, node_name, namespace="default", labels=None):
+def add(lab, name, node_name, namespace="default", labels=None, annotations=None):
     if not NAME_RE.match(name) or not NAME_RE.match(namespace):
         raise LabError("pod and namespace names: lowercase letters, digits and '-', "
                        "at most 32 characters")
@@ -76,11 +87,13 @@ def add(lab, name, node_name, namespace="default", labels=None):
         api = Api(state["api"])
         pod = {"name": name, "namespace": namespace, "node": node_name,
                "netns": lab.pod_ns(namespace, name), "labels": labels or {},
+               "annotations": annotations or {},
                "container_id": "twl" + secrets.token_hex(16)}
         cluster.ensure_namespace(api, namespace)
         api.must("POST", "/api/v1/namespaces/%s/pods" % namespace, {
             "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": namespace, "labels": pod["labels"]},
+            "metadata": {"name": name, "namespace": namespace, "labels": pod["labels"],
+                         "annotations": pod["annotations"]},
             "spec": {"nodeName": node_name,
                      "containers": [{"name": "main", "image": "twill-lab/netns"}]}})
         done = ["object"]

@@ -2,7 +2,8 @@
 
 A 2-node flat lab: status, pods on both nodes (Pod objects with labels,
 nodeName and status.podIP), pod-to-pod reachability on one node always and
-across nodes once felix/BIRD are built, pod del, exec, then down leaving no
+across nodes once felix/BIRD are built, pod del, exec, a pod that asks for an
+IPPool created with kubectl by its annotation, then down leaving no
 namespace, root-namespace interface or process behind; a second lab checks
 that down and up recover after a crash that lost the lab's records.
 Every lab here has a random name and its directory in pytest's tmp dir, and
@@ -211,6 +212,47 @@ def test_pod_add_failures_leave_nothing(lab):
         sh("ip", "netns", "del", blocker, check=False)
     assert lab("pod", "add", "zz", "--node", "node1", "--labels", "novalue",
                check=False).returncode == 1
+
+
+def test_pod_asks_for_a_new_pool_by_annotation(lab):
+    """An IPPool created with kubectl, used by a pod whose annotation asks for it
+    by name (twill.dev/ipv4pools), reachable from a pod on the other node; a pod
+    asking for the default pool by cidr gets it (one that asks for nothing may get
+    either: every enabled pool whose nodeSelector matches is eligible, docs/ipam.md)."""
+    pool = os.path.join(lab.dir, "blue-pool.json")
+    with open(pool, "w") as f:
+        json.dump({"apiVersion": "twill.dev/v1", "kind": "IPPool",
+                   "metadata": {"name": "blue-pool"},
+                   "spec": {"cidr": "10.250.0.0/16", "blockSize": 26,
+                            "vxlanMode": "CrossSubnet", "nodeSelector": "all()"}}, f)
+    lab("kubectl", "apply", "-f", pool)
+    lab("pod", "add", "pick", "--node", "node2",
+        "--annotation", 'twill.dev/ipv4pools=["blue-pool"]')
+    lab("pod", "add", "plain", "--node", "node2",
+        "--annotation", 'twill.dev/ipv4pools=["10.244.0.0/16"]')
+    try:
+        ips = {p["key"]: p["ip"] for p in lab.status(ping=False)["pods"]}
+        assert ips["default/pick"].startswith("10.250."), ips
+        assert ips["default/plain"].startswith("10.244."), ips
+        pod = lab.kubectl_json("get", "pod", "pick")
+        assert pod["metadata"]["annotations"]["twill.dev/ipv4pools"] == '["blue-pool"]'
+        if os.path.exists(CONFGEN):
+            # the new pool's block reaches node1 over BGP
+            deadline = time.monotonic() + 60
+            while lab("exec", "a1", "--", "ping", "-c1", "-W1", ips["default/pick"],
+                      check=False).returncode != 0:
+                assert time.monotonic() < deadline, \
+                    lab("exec", "node1", "--", "ip", "route").stdout
+                time.sleep(1)
+        bad = lab("pod", "add", "nopool", "--node", "node1",
+                  "--annotation", 'twill.dev/ipv4pools=["no-such-pool"]', check=False)
+        assert bad.returncode == 1 and "no-such-pool" in bad.stderr, bad.stderr
+        assert lab("pod", "add", "x", "--node", "node1", "--annotation", "novalue",
+                   check=False).returncode == 1
+    finally:
+        lab("pod", "del", "pick", check=False)
+        lab("pod", "del", "plain", check=False)
+    assert lab("kubectl", "get", "pod", "nopool", check=False).returncode != 0
 
 
 def test_down_leaves_nothing(lab, before):
