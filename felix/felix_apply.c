@@ -1,7 +1,11 @@
 /* felix_apply: the apply step of twill-felix (see felix_state.h).
  *
  * Order inside one step: snapshot + calc + desired (only when the datastore
- * changed), then VXLAN device and entries and the IPIP device tunl0
+ * changed), then NetworkPolicy (first: a pod felix has just learned about
+ * gets its chains before felix programs anything that reaches it; a
+ * failure keeps the previous table, fail closed, and does not stop the
+ * routing steps, because cutting routes would not make the old policy any
+ * less in force), then VXLAN device and entries and the IPIP device tunl0
  * (routes through vxlan.twill / tunl0 need their device), routes, NAT outgoing, proxy_arp on the pods' veths. The
  * managers are created at the first in-sync step, because the route
  * protocol that marks our routes comes from the FelixConfiguration; they
@@ -168,6 +172,7 @@ static int recompute(struct felix *f)
 	    felix_parse_duration(snap.config.route_refresh_interval, &f->refresh_s) < 0)
 		f->refresh_s = 90;
 	felix_ports_follow_config(f, &snap.config);
+	f->policy_config_enabled = snap.config.policy_enabled;
 	rc = make_managers(f, snap.config.route_protocol);
 	if (rc < 0)
 		goto out_snap;
@@ -219,6 +224,47 @@ out_lists:
 	return rc;
 }
 
+/* NetworkPolicy: the manager compiles when its caches changed and writes
+ * only the difference (one transaction); a resync rewrites the whole table
+ * (drift repair). Returns 0 or the manager's error. */
+static int policy_step(struct felix *f, bool resync)
+{
+	struct policy_manager_stats st;
+	bool want = f->opts->policy_enabled >= 0 ? f->opts->policy_enabled != 0
+						 : f->policy_config_enabled;
+	int rc;
+
+	/* Only reached in sync: every informer (these three included) listed. */
+	policy_manager_set_synced(f->policy, POLICY_KIND_ALL);
+	if (want && !f->policy_watch) {
+		/* Pinned off at start: the informers policy needs do not run. */
+		want = false;
+	}
+	if (!want) {
+		rc = f->policy_state == FELIX_POLICY_OFF ? 0 : policy_manager_disable(f->policy);
+		if (rc == 0)
+			f->policy_state = FELIX_POLICY_OFF;
+	} else {
+		if (resync)
+			policy_manager_resync(f->policy);
+		rc = policy_manager_apply(f->policy);
+		if (rc == 0)
+			f->policy_state = FELIX_POLICY_ON;
+		else
+			f->m.policy_apply_errors++;
+	}
+	policy_manager_stats(f->policy, &st);
+	f->m.policy_enabled = f->policy_state == FELIX_POLICY_ON;
+	f->m.policy_rules = st.rules;
+	f->m.policy_chains = st.chains;
+	f->m.policy_sets = st.sets;
+	f->m.policy_set_elements = st.elements;
+	f->m.policy_endpoints = st.endpoints;
+	f->m.policies = st.policies;
+	f->m.policy_applies = st.applies;
+	return rc;
+}
+
 /* proxy_arp on every local veth: the pod's default gateway 169.254.1.1 is
  * answered by the host side. The CNI plugin sets it; felix owns it after. */
 static void ensure_proxy_arp(struct felix *f)
@@ -243,7 +289,7 @@ void felix_apply(struct felix *f, bool resync)
 	struct route_apply_stats rst;
 	struct vxlan_apply_stats vst;
 	uint64_t t0;
-	int rc = 0, vrc, irc, rrc, nrc;
+	int rc = 0, prc, vrc, irc, rrc, nrc;
 
 	f->apply_at = 0;
 	if (!felix_all_synced(f))
@@ -261,6 +307,7 @@ void felix_apply(struct felix *f, bool resync)
 		}
 	}
 	t0 = felix_now_ms();
+	prc = policy_step(f, resync);
 	vrc = vxlan_mgr_apply(f->vxlan, &vst);
 	irc = ipip_mgr_apply(f->ipip, NULL);
 	if (irc < 0)
@@ -273,7 +320,7 @@ void felix_apply(struct felix *f, bool resync)
 	if (resync)
 		f->m.resyncs++;
 	f->applied_once = true;
-	if (vrc < 0 || irc < 0 || rrc < 0 || nrc < 0) {
+	if (prc < 0 || vrc < 0 || irc < 0 || rrc < 0 || nrc < 0) {
 		/* Doubling retry: a veth that stays missing (pod being torn
 		 * down) must not turn into a write and a warning every second. */
 		unsigned shift = f->failures < 5 ? f->failures : 5;
@@ -288,9 +335,10 @@ void felix_apply(struct felix *f, bool resync)
 	/* Ready once the kernel was read and written in sync with the
 	 * datastore; single routes failing (a veth not there yet) are retried
 	 * and do not hold readiness back. */
-	if (!f->ready && rst.dump_ok) {
+	if (!f->ready && rst.dump_ok && prc == 0) {
 		f->ready = true;
-		log_info("event=ready routes=%zu", rst.desired);
+		log_info("event=ready routes=%zu policy=%s", rst.desired,
+			 f->policy_state == FELIX_POLICY_ON ? "on" : "off");
 	}
 	f->resync_at = felix_now_ms() + (uint64_t)f->refresh_s * 1000;
 }

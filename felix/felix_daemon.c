@@ -23,6 +23,7 @@
 #include "felix_state.h"
 #include "log.h"
 #include "netlink.h"
+#include "object_trim.h"
 
 #define DEFAULT_HEALTH 9099
 #define DEFAULT_METRICS 9091
@@ -33,6 +34,8 @@ static const struct kube_resource resources[INF_COUNT] = {
 	[INF_BLOCKS] = {"twill.dev", "v1", "ipamblocks", false},
 	[INF_PODS] = {"", "v1", "pods", true},
 	[INF_CONFIGS] = {"twill.dev", "v1", "felixconfigurations", false},
+	[INF_NAMESPACES] = {"", "v1", "namespaces", false},
+	[INF_POLICIES] = {"networking.k8s.io", "v1", "networkpolicies", true},
 };
 
 uint64_t felix_now_ms(void)
@@ -93,12 +96,84 @@ static void on_delete(json_object *obj, void *ctx)
 	on_change(ctx);
 }
 
+/* Pods feed the policy caches (every pod: peers) and the routes (this
+ * node's pods only: a remote pod changing labels recomputes no route). */
+static void pod_event(struct felix *f, json_object *old_obj, json_object *new_obj)
+{
+	if (f->policy_watch)
+		policy_manager_on_pod(f->policy, new_obj ? new_obj : old_obj, !new_obj);
+	if (felix_pod_event_is_local(old_obj, new_obj, f->opts->node_name))
+		f->dirty = true;
+	felix_schedule_apply(f, f->opts->throttle_ms);
+}
+
+static void on_pod_add(json_object *obj, void *ctx)
+{
+	pod_event(ctx, NULL, obj);
+}
+
+static void on_pod_update(json_object *old_obj, json_object *new_obj, void *ctx)
+{
+	pod_event(ctx, old_obj, new_obj);
+}
+
+static void on_pod_delete(json_object *obj, void *ctx)
+{
+	pod_event(ctx, obj, NULL);
+}
+
+/* Namespaces and NetworkPolicies matter to the policy step only: recorded
+ * in the manager (which marks itself dirty), no route recompute. */
+static void namespace_event(struct felix *f, json_object *obj, bool deleted)
+{
+	policy_manager_on_namespace(f->policy, obj, deleted);
+	felix_schedule_apply(f, f->opts->throttle_ms);
+}
+
+static void on_ns_add(json_object *obj, void *ctx)
+{
+	namespace_event(ctx, obj, false);
+}
+
+static void on_ns_update(json_object *old_obj, json_object *new_obj, void *ctx)
+{
+	(void)old_obj;
+	namespace_event(ctx, new_obj, false);
+}
+
+static void on_ns_delete(json_object *obj, void *ctx)
+{
+	namespace_event(ctx, obj, true);
+}
+
+static void netpol_event(struct felix *f, json_object *obj, bool deleted)
+{
+	policy_manager_on_policy(f->policy, obj, deleted);
+	felix_schedule_apply(f, f->opts->throttle_ms);
+}
+
+static void on_np_add(json_object *obj, void *ctx)
+{
+	netpol_event(ctx, obj, false);
+}
+
+static void on_np_update(json_object *old_obj, json_object *new_obj, void *ctx)
+{
+	(void)old_obj;
+	netpol_event(ctx, new_obj, false);
+}
+
+static void on_np_delete(json_object *obj, void *ctx)
+{
+	netpol_event(ctx, obj, true);
+}
+
 bool felix_all_synced(struct felix *f)
 {
 	int i;
 
 	for (i = 0; i < INF_COUNT; i++)
-		if (!informer_synced(f->inf[i]))
+		if (f->inf[i] && !informer_synced(f->inf[i]))
 			return false;
 	return true;
 }
@@ -136,6 +211,8 @@ static int metrics_handler(const char *path, char *body, size_t size, const char
 	}
 	f->m.datastore_errors = 0;
 	for (i = 0; i < INF_COUNT; i++) {
+		if (!f->inf[i])
+			continue;
 		informer_stats(f->inf[i], &st);
 		f->m.datastore_errors += st.errors;
 	}
@@ -186,17 +263,43 @@ static int start_informers(struct felix *f)
 {
 	int i, rc;
 
+	/* With policy on, every pod of the cluster is needed (peer selectors),
+	 * trimmed to what felix reads; with policy off, only this node's. */
 	snprintf(f->pod_selector, sizeof(f->pod_selector), "spec.nodeName=%s",
 		 f->opts->node_name);
 	for (i = 0; i < INF_COUNT; i++) {
 		struct informer_options io = {0};
 
+		if ((i == INF_NAMESPACES || i == INF_POLICIES) && !f->policy_watch)
+			continue;
 		io.resource = resources[i];
-		io.field_selector = i == INF_PODS ? f->pod_selector : NULL;
 		io.handlers.on_add = on_add;
 		io.handlers.on_update = on_update;
 		io.handlers.on_delete = on_delete;
 		io.handlers.ctx = f;
+		switch (i) {
+		case INF_PODS:
+			io.field_selector = f->policy_watch ? NULL : f->pod_selector;
+			io.transform = felix_trim_pod;
+			io.handlers.on_add = on_pod_add;
+			io.handlers.on_update = on_pod_update;
+			io.handlers.on_delete = on_pod_delete;
+			break;
+		case INF_NAMESPACES:
+			io.transform = felix_trim_object;
+			io.handlers.on_add = on_ns_add;
+			io.handlers.on_update = on_ns_update;
+			io.handlers.on_delete = on_ns_delete;
+			break;
+		case INF_POLICIES:
+			io.transform = felix_trim_object;
+			io.handlers.on_add = on_np_add;
+			io.handlers.on_update = on_np_update;
+			io.handlers.on_delete = on_np_delete;
+			break;
+		default:
+			break;
+		}
 		rc = informer_new(f->client, &io, &f->inf[i]);
 		if (!rc)
 			rc = informer_start(f->inf[i]);
@@ -240,6 +343,11 @@ static int setup(struct felix *f)
 	f->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (f->timer_fd < 0 || f->signal_fd < 0)
 		return -errno;
+	/* The manager opens libnftables lazily, at its first write. */
+	rc = policy_manager_new(f->opts->node_name, NULL, &f->policy);
+	if (rc < 0)
+		return rc;
+	f->policy_watch = f->opts->policy_enabled != 0;
 	/* Until the FelixConfiguration is read: the flags, else the defaults,
 	 * so liveness answers while the datastore is still loading. */
 	set_port(f, &f->health, f->opts->health_port >= 0 ? f->opts->health_port : DEFAULT_HEALTH,
@@ -257,6 +365,7 @@ static void teardown(struct felix *f)
 	for (i = 0; i < INF_COUNT; i++)
 		informer_free(f->inf[i]);
 	felix_apply_release(f);
+	policy_manager_free(f->policy); /* the table stays: fail closed */
 	health_http_close(f->health);
 	health_http_close(f->metrics_http);
 	rtnl_close(f->nl);
@@ -280,8 +389,9 @@ int felix_daemon_run(const struct felix_daemon_opts *opts)
 	f.timer_fd = -1;
 	f.signal_fd = -1;
 	f.refresh_s = opts->refresh_interval_s > 0 ? opts->refresh_interval_s : 90;
-	log_info("event=start node=%s bgp=%s", opts->node_name,
-		 opts->bgp_disabled ? "disabled" : "bird");
+	log_info("event=start node=%s bgp=%s policy=%s", opts->node_name,
+		 opts->bgp_disabled ? "disabled" : "bird",
+		 opts->policy_enabled < 0 ? "config" : opts->policy_enabled ? "on" : "off");
 	rc = setup(&f);
 	if (rc < 0)
 		goto out;
@@ -291,7 +401,7 @@ int felix_daemon_run(const struct felix_daemon_opts *opts)
 
 		arm_timer(&f);
 		for (i = 0; i < INF_COUNT; i++)
-			pfd[n++] = (struct pollfd){informer_fd(f.inf[i]), POLLIN, 0};
+			pfd[n++] = (struct pollfd){f.inf[i] ? informer_fd(f.inf[i]) : -1, POLLIN, 0};
 		pfd[n++] = (struct pollfd){f.timer_fd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){f.signal_fd, POLLIN, 0};
 		if (f.health) {
@@ -314,7 +424,7 @@ int felix_daemon_run(const struct felix_daemon_opts *opts)
 			break;
 		}
 		for (i = 0; i < INF_COUNT; i++)
-			if (pfd[i].revents & POLLIN)
+			if (f.inf[i] && (pfd[i].revents & POLLIN))
 				informer_dispatch(f.inf[i]);
 		if (!was_synced && felix_all_synced(&f)) {
 			was_synced = true;
@@ -396,4 +506,5 @@ void felix_daemon_opts_init(struct felix_daemon_opts *opts)
 	opts->health_port = -1;
 	opts->metrics_port = -1;
 	opts->throttle_ms = 100;
+	opts->policy_enabled = -1;
 }

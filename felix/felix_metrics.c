@@ -90,7 +90,21 @@ int felix_metrics_render(const struct felix_metrics *m, char *buf, size_t size)
 	metric(&o, "vxlan_peers", "gauge", "Remote VTEPs programmed.", m->vxlan_peers);
 	metric(&o, "route_conflicts", "gauge", "Wanted prefixes held by other protocols.",
 	       m->route_conflicts);
-	metric(&o, "policy_rules", "gauge", "Policy rules programmed.", m->policy_rules);
+	metric(&o, "policy_enabled", "gauge", "1 when NetworkPolicy enforcement is on.",
+	       (uint64_t)(m->policy_enabled != 0));
+	metric(&o, "policy_rules", "gauge", "Rules in table inet twill.", m->policy_rules);
+	metric(&o, "policy_chains", "gauge", "Chains in table inet twill.", m->policy_chains);
+	metric(&o, "policy_sets", "gauge", "Sets and verdict maps in table inet twill.",
+	       m->policy_sets);
+	metric(&o, "policy_set_elements", "gauge", "Elements over all sets and maps.",
+	       m->policy_set_elements);
+	metric(&o, "policy_endpoints", "gauge", "Local pods with policy chains.",
+	       m->policy_endpoints);
+	metric(&o, "policies", "gauge", "NetworkPolicies known.", m->policies);
+	metric(&o, "policy_applies_total", "counter", "Successful policy applies.",
+	       m->policy_applies);
+	metric(&o, "policy_apply_errors_total", "counter",
+	       "Failed policy applies (the previous table stays).", m->policy_apply_errors);
 	metric(&o, "ready", "gauge", "1 once the first full apply completed.",
 	       (uint64_t)(m->ready != 0));
 	if (o.full)

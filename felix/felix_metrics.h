@@ -27,7 +27,15 @@ struct felix_metrics {
 	uint64_t endpoints;          /* local endpoint routes (gauge) */
 	uint64_t vxlan_peers;        /* gauge */
 	uint64_t route_conflicts;    /* gauge: last apply's conflicts */
-	uint64_t policy_rules;       /* gauge; 0 until the policy manager lands */
+	uint64_t policy_rules;       /* gauges: the last applied ruleset (table inet twill) */
+	uint64_t policy_chains;
+	uint64_t policy_sets;        /* sets and verdict maps */
+	uint64_t policy_set_elements;
+	uint64_t policy_endpoints;   /* local pods with chains */
+	uint64_t policies;           /* NetworkPolicies known */
+	uint64_t policy_applies;     /* counter: successful policy applies */
+	uint64_t policy_apply_errors; /* counter: failed policy applies (old table kept) */
+	int policy_enabled;          /* gauge: enforcement on */
 	int ready;                   /* gauge: first full apply done */
 };
 

@@ -19,6 +19,7 @@
 #include "kube_client.h"
 #include "model/felixconfig.h"
 #include "nat_mgr.h"
+#include "policy_manager.h"
 #include "route_mgr.h"
 #include "rtnl.h"
 #include "vxlan_mgr.h"
@@ -29,7 +30,19 @@
 
 struct nl_sock;
 
-enum { INF_NODES, INF_POOLS, INF_BLOCKS, INF_PODS, INF_CONFIGS, INF_COUNT };
+/* INF_NAMESPACES and INF_POLICIES are NULL when policy is pinned off. */
+enum {
+	INF_NODES,
+	INF_POOLS,
+	INF_BLOCKS,
+	INF_PODS,
+	INF_CONFIGS,
+	INF_NAMESPACES,
+	INF_POLICIES,
+	INF_COUNT
+};
+
+enum felix_policy_state { FELIX_POLICY_UNKNOWN, FELIX_POLICY_ON, FELIX_POLICY_OFF };
 
 struct felix {
 	const struct felix_daemon_opts *opts;
@@ -43,6 +56,10 @@ struct felix {
 	struct ipip_mgr *ipip;
 	struct nat_dataplane nat_dp;
 	struct nat_mgr *nat;
+	struct policy_manager *policy;
+	bool policy_watch;           /* Namespace/NetworkPolicy informers, all pods */
+	bool policy_config_enabled;  /* FelixConfiguration policyEnabled, last recompute */
+	enum felix_policy_state policy_state;
 	struct health_http *health;
 	struct health_http *metrics_http;
 	int timer_fd;

@@ -8,6 +8,8 @@
  *   TWILL_LOG_LEVEL             debug | info | warn | error
  *   TWILL_HEALTH_PORT, TWILL_METRICS_PORT, TWILL_ROUTE_REFRESH_INTERVAL
  *                               override the FelixConfiguration values
+ *   TWILL_POLICY_ENABLED        true | false: pins NetworkPolicy enforcement
+ *                               (default: FelixConfiguration policyEnabled)
  *
  * Exit codes: 0 after SIGTERM/SIGINT (or --once), 1 on a setup failure,
  * 2 on bad usage. */
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "felix_daemon.h"
@@ -27,7 +30,23 @@ static void usage(FILE *out)
 		"usage: twill-felix [--node NAME] [--kubeconfig PATH] [--health-port N]\n"
 		"                   [--metrics-port N] [--refresh SECONDS|DURATION]\n"
 		"                   [--throttle-ms N] [--bgp-disabled] [--once]\n"
-		"                   [--log-level LEVEL]\n");
+		"                   [--policy-enabled true|false] [--log-level LEVEL]\n");
+}
+
+/* true/false (also 1/0, yes/no, on/off): 1 or 0; -EINVAL otherwise. */
+static int parse_switch(const char *text)
+{
+	static const char *const on[] = {"true", "1", "yes", "on", NULL};
+	static const char *const off[] = {"false", "0", "no", "off", NULL};
+	size_t i;
+
+	for (i = 0; text && on[i]; i++)
+		if (strcasecmp(text, on[i]) == 0)
+			return 1;
+	for (i = 0; text && off[i]; i++)
+		if (strcasecmp(text, off[i]) == 0)
+			return 0;
+	return -EINVAL;
 }
 
 static int parse_port(const char *text, int *out)
@@ -56,6 +75,7 @@ int main(int argc, char **argv)
 		{"bgp-disabled", no_argument, NULL, 'b'},
 		{"once", no_argument, NULL, 'o'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"policy-enabled", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -85,6 +105,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "twill-felix: bad TWILL_ROUTE_REFRESH_INTERVAL %s\n", env);
 		return 2;
 	}
+	if ((env = getenv("TWILL_POLICY_ENABLED")) && *env &&
+	    (opts.policy_enabled = parse_switch(env)) < 0) {
+		fprintf(stderr, "twill-felix: bad TWILL_POLICY_ENABLED %s (true or false)\n", env);
+		return 2;
+	}
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': opts.node_name = optarg; break;
@@ -109,6 +134,11 @@ int main(int argc, char **argv)
 		case 'b': opts.bgp_disabled = true; break;
 		case 'o': opts.once = true; break;
 		case 'l': level_text = optarg; break;
+		case 'p':
+			opts.policy_enabled = parse_switch(optarg);
+			if (opts.policy_enabled < 0)
+				goto bad;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: goto bad;
 		}

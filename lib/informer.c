@@ -47,6 +47,7 @@ struct informer {
 	unsigned backoff_initial_ms, backoff_max_ms;
 	int watch_timeout_seconds;
 	long page_size;
+	void (*transform)(json_object *obj);
 
 	pthread_t thread;
 	bool started;
@@ -176,6 +177,8 @@ static int informer_apply(struct informer *inf, enum informer_change change, con
 		json_object_put(old);
 		return 0;
 	}
+	if (inf->transform)
+		inf->transform(new_obj);
 	copy = informer_copy(new_obj);
 	if (!copy || json_object_object_add(inf->cache, key, json_object_get(new_obj))) {
 		json_object_put(copy);
@@ -398,6 +401,7 @@ int informer_new(struct kube_client *client, const struct informer_options *opts
 	inf->backoff_max_ms = opts->backoff_max_ms ? opts->backoff_max_ms : 30000;
 	inf->watch_timeout_seconds = opts->watch_timeout_seconds;
 	inf->page_size = opts->page_size;
+	inf->transform = opts->transform;
 	inf->tail = &inf->head;
 	inf->efd = -1;
 	pthread_mutex_init(&inf->lock, NULL);

@@ -47,6 +47,12 @@ struct informer_options {
 	unsigned backoff_max_ms;       /* 0: 30000 */
 	int watch_timeout_seconds;     /* 0: 300 */
 	long page_size;                /* 0: kube_list default */
+	/* Optional, like client-go's SetTransform: called on the informer's
+	 * thread with each listed or watched object before it is cached or
+	 * handed to a handler, to drop what the consumer never reads (memory).
+	 * It edits obj in place and must keep metadata.name, .namespace and
+	 * .resourceVersion. Must be pure (no shared state). */
+	void (*transform)(json_object *obj);
 };
 
 struct informer_stats {

@@ -200,6 +200,36 @@ static void default_resync(void *ctx)
 		policy_applier_resync(m->applier);
 }
 
+/* "add, then delete" in one transaction: succeeds whether or not the table
+ * exists, and never leaves half of it behind. */
+static int default_remove(void *ctx)
+{
+	struct policy_manager *m = ctx;
+	char err[512], quoted[600];
+	int rc;
+
+	if (!m->applier) {
+		m->applier = calloc(1, sizeof(*m->applier));
+		if (!m->applier)
+			return -ENOMEM;
+		rc = policy_applier_init(m->applier);
+		if (rc < 0) {
+			free(m->applier);
+			m->applier = NULL;
+			return rc;
+		}
+	}
+	rc = policy_nft_run(m->applier->nft,
+			    "add table " POLICY_TABLE_FAMILY " " POLICY_TABLE "\n"
+			    "delete table " POLICY_TABLE_FAMILY " " POLICY_TABLE "\n",
+			    err, sizeof(err));
+	if (rc < 0)
+		log_error("event=policy_remove_failed err=%s",
+			  log_quote(quoted, sizeof(quoted), err));
+	policy_applier_resync(m->applier);
+	return rc;
+}
+
 int policy_manager_new(const char *node_name, const struct policy_manager_ops *ops,
 		       struct policy_manager **out)
 {
@@ -220,6 +250,7 @@ int policy_manager_new(const char *node_name, const struct policy_manager_ops *o
 	} else {
 		m->ops.apply = default_apply;
 		m->ops.resync = default_resync;
+		m->ops.remove = default_remove;
 		m->ops.ctx = m;
 	}
 	m->pods = (struct cache){ "Pod", NULL, 0, 0, sizeof(struct pod), parse_pod, release_pod };
@@ -286,6 +317,27 @@ void policy_manager_resync(struct policy_manager *m)
 	m->dirty = true;
 }
 
+int policy_manager_disable(struct policy_manager *m)
+{
+	int rc = 0;
+
+	if (!m)
+		return -EINVAL;
+	if (m->ops.remove)
+		rc = m->ops.remove(m->ops.ctx);
+	else if (m->ops.resync)
+		m->ops.resync(m->ops.ctx);
+	m->dirty = true;
+	m->ready = false;
+	if (rc == 0) {
+		m->stats.chains = m->stats.rules = m->stats.sets = m->stats.elements = 0;
+		m->stats.endpoints = 0;
+		log_info("event=policy_disabled node=%s table=%s_%s removed=1", m->node_name,
+			 POLICY_TABLE_FAMILY, POLICY_TABLE);
+	}
+	return rc;
+}
+
 bool policy_manager_dirty(const struct policy_manager *m)
 {
 	return m->dirty;
@@ -327,6 +379,19 @@ static int local_endpoints(const struct policy_manager *m, struct policy_endpoin
 	return 0;
 }
 
+/* Counted before apply: the applier may take the ruleset's contents. */
+static void ruleset_shape(const struct policy_ruleset *rs, struct policy_manager_stats *out)
+{
+	size_t i;
+
+	out->chains = rs->chain_count;
+	out->sets = rs->set_count;
+	for (i = 0; i < rs->chain_count; i++)
+		out->rules += rs->chains[i].rules.count;
+	for (i = 0; i < rs->set_count; i++)
+		out->elements += rs->sets[i].elements.count;
+}
+
 int policy_manager_apply(struct policy_manager *m)
 {
 	struct policy_ruleset rs = { 0 };
@@ -334,6 +399,7 @@ int policy_manager_apply(struct policy_manager *m)
 	char (*names)[CNI_IFNAME_MAX + 1] = NULL;
 	struct policy_model model = { 0 };
 	struct policy_input in;
+	struct policy_manager_stats shape = { 0 };
 	size_t n = 0;
 	int rc;
 
@@ -357,9 +423,14 @@ int policy_manager_apply(struct policy_manager *m)
 		m->stats.compiles++;
 		m->stats.endpoints = n;
 		m->stats.policies = m->policies.count;
+		ruleset_shape(&rs, &shape);
 		rc = m->ops.apply(m->ops.ctx, &rs);
 	}
 	if (rc == 0) {
+		m->stats.chains = shape.chains;
+		m->stats.rules = shape.rules;
+		m->stats.sets = shape.sets;
+		m->stats.elements = shape.elements;
 		m->stats.applies++;
 		m->dirty = false;
 		m->ready = true;

@@ -43,6 +43,8 @@ struct policy_manager_ops {
 	/* Optional: forget what the dataplane holds; the next apply rewrites all. */
 	void (*resync)(void *ctx);
 	void *ctx;
+	/* Optional: remove the whole table (policy_manager_disable). */
+	int (*remove)(void *ctx);
 };
 
 struct policy_manager_stats {
@@ -51,6 +53,11 @@ struct policy_manager_stats {
 	unsigned long compiles;
 	size_t endpoints;            /* local endpoints in the last compile */
 	size_t policies;
+	/* Shape of the last successfully applied ruleset (gauges). */
+	size_t chains;
+	size_t rules;                /* rules over all chains */
+	size_t sets;                 /* sets and verdict maps */
+	size_t elements;             /* elements over all sets and maps */
 };
 
 struct policy_manager;
@@ -75,5 +82,12 @@ bool policy_manager_ready(const struct policy_manager *m);
  * compile/apply. */
 int policy_manager_apply(struct policy_manager *m);
 void policy_manager_stats(const struct policy_manager *m, struct policy_manager_stats *out);
+
+/* Enforcement switched off by configuration: remove table inet twill in one
+ * transaction (absent is fine) and forget what was applied, so a later
+ * policy_manager_apply() writes the whole table again. Caches keep being
+ * fed meanwhile. 0 or the remove hook's error (the manager is then left
+ * dirty so the caller may retry). */
+int policy_manager_disable(struct policy_manager *m);
 
 #endif

@@ -18,7 +18,7 @@ static const char *const spec_fields[] = {
 	"prometheusMetricsEnabled", "prometheusMetricsPort", "vxlanVNI", "vxlanPort",
 	"vxlanMTU", "ipipMTU", "mtuIfacePattern", "interfacePrefix", "routeProtocol",
 	"programClusterRoutes", "natOutgoingAddress", "defaultEndpointToHostAction",
-	"ipv6Support", NULL
+	"ipv6Support", "policyEnabled", NULL
 };
 
 static void set_defaults(struct felixconfig *cfg)
@@ -33,6 +33,7 @@ static void set_defaults(struct felixconfig *cfg)
 	cfg->vxlan_port = 4789;
 	cfg->route_protocol = FELIX_DEFAULT_ROUTE_PROTOCOL;
 	cfg->ipv6_support = true;
+	cfg->policy_enabled = true;
 }
 
 static int fill_strings(struct felixconfig *cfg)
@@ -72,6 +73,7 @@ int felixconfig_from_json(json_object *obj, struct felixconfig *cfg, struct mode
 	json_get_bool(&spec, "healthEnabled", &cfg->health_enabled);
 	json_get_bool(&spec, "prometheusMetricsEnabled", &cfg->prometheus_metrics_enabled);
 	json_get_bool(&spec, "ipv6Support", &cfg->ipv6_support);
+	json_get_bool(&spec, "policyEnabled", &cfg->policy_enabled);
 	json_get_int(&spec, "healthPort", 1, 65535, &cfg->health_port);
 	json_get_int(&spec, "prometheusMetricsPort", 1, 65535, &cfg->prometheus_metrics_port);
 	json_get_int(&spec, "vxlanVNI", 1, 16777215, &cfg->vxlan_vni);
@@ -117,7 +119,8 @@ json_object *felixconfig_to_json(const struct felixconfig *cfg)
 	    json_set_string(spec, "natOutgoingAddress", cfg->nat_outgoing_address) < 0 ||
 	    json_set_string(spec, "defaultEndpointToHostAction",
 			    action_names[cfg->default_endpoint_to_host_action]) < 0 ||
-	    json_set_bool(spec, "ipv6Support", cfg->ipv6_support) < 0) {
+	    json_set_bool(spec, "ipv6Support", cfg->ipv6_support) < 0 ||
+	    json_set_bool(spec, "policyEnabled", cfg->policy_enabled) < 0) {
 		json_object_put(obj);
 		return NULL;
 	}

@@ -35,6 +35,7 @@ struct felixconfig {
 	char *nat_outgoing_address;
 	enum felix_default_action default_endpoint_to_host_action;
 	bool ipv6_support;
+	bool policy_enabled; /* NetworkPolicy enforcement (table inet twill) */
 };
 
 /* Defaults only (for nodes with no FelixConfiguration). 0 or -ENOMEM. */

@@ -128,6 +128,9 @@ static void test_metrics_render(void **state)
 	felix_metrics_observe_apply(&m, 30);
 	m.routes = 42;
 	m.ready = 1;
+	m.policy_rules = 17;
+	m.policy_apply_errors = 2;
+	m.policy_enabled = 1;
 	n = felix_metrics_render(&m, buf, sizeof(buf));
 	assert_true(n > 0);
 	assert_int_equal((size_t)n, strlen(buf));
@@ -139,6 +142,11 @@ static void test_metrics_render(void **state)
 	assert_non_null(strstr(buf, "twill_felix_apply_seconds_count 3\n"));
 	assert_non_null(strstr(buf, "# TYPE twill_felix_routes gauge\ntwill_felix_routes 42\n"));
 	assert_non_null(strstr(buf, "twill_felix_ready 1\n"));
+	assert_non_null(strstr(buf, "# TYPE twill_felix_policy_rules gauge\n"
+				    "twill_felix_policy_rules 17\n"));
+	assert_non_null(strstr(buf, "# TYPE twill_felix_policy_apply_errors_total counter\n"
+				    "twill_felix_policy_apply_errors_total 2\n"));
+	assert_non_null(strstr(buf, "twill_felix_policy_enabled 1\n"));
 	assert_non_null(strstr(buf, "# TYPE twill_felix_resyncs_total counter\n"));
 }
 

@@ -14,6 +14,8 @@
 struct fake {
 	int calls;
 	int resyncs;
+	int removes;
+	int fail_remove;
 	int fail_next;
 	char *last; /* rendered table of the last apply */
 };
@@ -37,6 +39,20 @@ static void fake_resync(void *ctx)
 	((struct fake *)ctx)->resyncs++;
 }
 
+static int fake_remove(void *ctx)
+{
+	struct fake *f = ctx;
+
+	f->removes++;
+	if (f->fail_remove) {
+		f->fail_remove = 0;
+		return -EIO;
+	}
+	free(f->last);
+	f->last = NULL;
+	return 0;
+}
+
 struct env {
 	struct fx fx;
 	struct fake fake;
@@ -45,7 +61,8 @@ struct env {
 
 static void env_init(struct env *e)
 {
-	struct policy_manager_ops ops = { fake_apply, fake_resync, NULL };
+	struct policy_manager_ops ops = { .apply = fake_apply, .resync = fake_resync,
+					   .remove = fake_remove };
 	json_object *o;
 	size_t i;
 
@@ -250,7 +267,70 @@ static void test_resync_reapplies_unchanged_state(void **state)
 	env_free(&e);
 }
 
+/* The shape gauges felix exports count the applied table: chains and their
+ * rules, sets/maps and their elements. */
+static void test_stats_count_the_applied_ruleset(void **state)
+{
+	struct policy_manager_stats st;
+	const char *p;
+	size_t chains = 0, elements = 0;
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	add_policy(&e, "x", "deny", "{'podSelector':{}}");
+	policy_manager_set_synced(e.m, POLICY_KIND_ALL);
+	assert_int_equal(policy_manager_apply(e.m), 0);
+	policy_manager_stats(e.m, &st);
+	for (p = e.fake.last; (p = strstr(p, "\tchain ")); p++)
+		chains++;
+	assert_int_equal(st.chains, chains);
+	/* forward + input + to_<veth> for 3 ingress-isolated pods */
+	assert_int_equal(st.chains, 5);
+	assert_true(st.rules >= 3 * 5);
+	/* to_pod map: one element per isolated pod; deny-all sets are empty */
+	for (p = e.fake.last; (p = strstr(p, ": jump to_")); p++)
+		elements++;
+	assert_int_equal(elements, 3);
+	assert_int_equal(st.elements, 3);
+	assert_true(st.sets >= 2);
+	env_free(&e);
+}
+
+/* policyEnabled=false: the table goes (once), the caches stay fed, and
+ * switching back on writes the whole table again. */
+static void test_disable_removes_table_and_reenable_rewrites(void **state)
+{
+	struct policy_manager_stats st;
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	add_policy(&e, "x", "deny", "{'podSelector':{}}");
+	policy_manager_set_synced(e.m, POLICY_KIND_ALL);
+	assert_int_equal(policy_manager_apply(e.m), 0);
+	e.fake.fail_remove = 1;
+	assert_int_equal(policy_manager_disable(e.m), -EIO);
+	policy_manager_stats(e.m, &st);
+	assert_int_not_equal(st.chains, 0); /* the table is still there */
+	assert_int_equal(policy_manager_disable(e.m), 0);
+	assert_int_equal(e.fake.removes, 2);
+	assert_false(policy_manager_ready(e.m));
+	policy_manager_stats(e.m, &st);
+	assert_int_equal(st.chains, 0);
+	assert_int_equal(st.rules, 0);
+	add_policy(&e, "y", "deny", "{'podSelector':{}}");
+	assert_true(policy_manager_dirty(e.m));
+	assert_int_equal(policy_manager_apply(e.m), 0);
+	assert_true(policy_manager_ready(e.m));
+	assert_non_null(e.fake.last);
+	assert_non_null(strstr(e.fake.last, veth("x", "a")));
+	env_free(&e);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_stats_count_the_applied_ruleset),
+	cmocka_unit_test(test_disable_removes_table_and_reenable_rewrites),
 	cmocka_unit_test(test_nothing_applied_before_sync),
 	cmocka_unit_test(test_local_endpoints_use_cni_veth_names),
 	cmocka_unit_test(test_apply_only_when_dirty),
