@@ -33,11 +33,15 @@ CODE_API_CALLS = {
     # felix/felix_daemon.c + confgen/twill_confgen_main.c informers (list, watch);
     # ipam/engine_state.c kube_get of the Node; felix/vtep_alloc.c kube_patch_merge.
     ("", "nodes"): {"get", "list", "watch", "patch"},
-    # felix/felix_daemon.c informer; ipam/twill_ipam_main.c kube_get (pool annotation);
+    # felix/felix_daemon.c informer (all pods: endpoints + policy peers);
+    # ipam/twill_ipam_main.c kube_get (pool annotation);
     # cni/pod_annotate.c kube_patch_merge (pod IP annotations).
     ("", "pods"): {"get", "list", "watch", "patch"},
-    # ipam/twill_ipam_main.c kube_get (namespace pool annotation).
-    ("", "namespaces"): {"get"},
+    # ipam/twill_ipam_main.c kube_get (namespace pool annotation);
+    # felix/felix_daemon.c informer (NetworkPolicy namespaceSelector).
+    ("", "namespaces"): {"get", "list", "watch"},
+    # felix/felix_daemon.c informer.
+    ("networking.k8s.io", "networkpolicies"): {"list", "watch"},
     # felix, confgen informers; ipam/engine_state.c list_items.
     ("twill.dev", "ippools"): {"list", "watch"},
     # ipam/engine.c + engine_objects.c (get, create, update, delete); felix informer;
