@@ -2,6 +2,7 @@
  * password safety, durations), lib/bird_model (building the input from
  * model objects) and lib/bird_sessions (which sessions exist). */
 #include "twill_test.h"
+#include "test_json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -89,14 +90,6 @@ struct fixture {
 	const struct secret *sp[1];
 	struct bird_sources src;
 };
-
-static json_object *parse(const char *text)
-{
-	json_object *o = json_tokener_parse(text);
-
-	assert_non_null(o);
-	return o;
-}
 
 #define FROM(kind, text, dst)                                                  \
 	do {                                                                   \

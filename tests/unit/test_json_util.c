@@ -2,19 +2,12 @@
  * errors with field paths, defaults survive absent keys, ranges quote the
  * bad value, hostile numbers never reach an undefined conversion. */
 #include "twill_test.h"
+#include "test_json.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
 #include "json_util.h"
-
-static json_object *parse(const char *text)
-{
-	json_object *o = json_tokener_parse(text);
-
-	assert_non_null(o);
-	return o;
-}
 
 static void test_absent_keeps_default(void **state)
 {

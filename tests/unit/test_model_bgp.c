@@ -2,6 +2,7 @@
  * communities and durations, peer exclusivity rules, peerIP forms, and the
  * peer-vs-node address family check. */
 #include "twill_test.h"
+#include "test_json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,25 +12,6 @@
 #include "model/felixconfig.h"
 #include "model/node.h"
 #include "model/validate_set.h"
-
-static json_object *parse(const char *text)
-{
-	json_object *o = json_tokener_parse(text);
-
-	assert_non_null(o);
-	return o;
-}
-
-static json_object *load(const char *name)
-{
-	char path[512];
-	json_object *o;
-
-	snprintf(path, sizeof(path), "%s/model/%s", TWILL_TESTDATA, name);
-	o = json_object_from_file(path);
-	assert_non_null(o);
-	return o;
-}
 
 static void test_bgpconfig_defaults(void **state)
 {

@@ -2,6 +2,7 @@
  * NetworkPolicy, Secret), the kind dispatcher, the resource table, and a
  * sweep over every sample object: each validates clean and round-trips. */
 #include "twill_test.h"
+#include "test_json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,25 +15,6 @@
 #include "model/pod.h"
 #include "model/resources.h"
 #include "model/secret.h"
-
-static json_object *parse(const char *text)
-{
-	json_object *o = json_tokener_parse(text);
-
-	assert_non_null(o);
-	return o;
-}
-
-static json_object *load(const char *name)
-{
-	char path[512];
-	json_object *o;
-
-	snprintf(path, sizeof(path), "%s/model/%s", TWILL_TESTDATA, name);
-	o = json_object_from_file(path);
-	assert_non_null(o);
-	return o;
-}
 
 static void test_node_annotations(void **state)
 {

@@ -3,6 +3,7 @@
  * CIDRs, BlockAffinity/IPAMHandle/IPAMConfig rules, round trips that keep
  * null allocations and null affinity. */
 #include "twill_test.h"
+#include "test_json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,25 +13,6 @@
 #include "model/ipamconfig.h"
 #include "model/ipamhandle.h"
 #include "model/validate_set.h"
-
-static json_object *parse(const char *text)
-{
-	json_object *o = json_tokener_parse(text);
-
-	assert_non_null(o);
-	return o;
-}
-
-static json_object *load(const char *name)
-{
-	char path[512];
-	json_object *o;
-
-	snprintf(path, sizeof(path), "%s/model/%s", TWILL_TESTDATA, name);
-	o = json_object_from_file(path);
-	assert_non_null(o);
-	return o;
-}
 
 /* A consistent /30 block with ordinal 1 allocated to attribute 0. */
 static void small_block(struct ipamblock *b)

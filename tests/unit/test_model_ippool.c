@@ -2,20 +2,13 @@
  * family, every per-pool rule with its message, round trip, and overlapping
  * enabled pools naming both pools and both CIDRs. */
 #include "twill_test.h"
+#include "test_json.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
 #include "model/ippool.h"
 #include "model/validate_set.h"
-
-static json_object *parse(const char *text)
-{
-	json_object *o = json_tokener_parse(text);
-
-	assert_non_null(o);
-	return o;
-}
 
 /* Parse + validate a pool from a spec body; returns formatted first error
  * (or "") in line. */
