@@ -12,11 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine.h"
 #include "log.h"
 #include "model/node.h"
-
-static const struct kube_resource nodes_resource = {"", "v1", "nodes", false};
+#include "tunnel_addr.h"
 
 int ipip_handle_id(const char *node, char *buf, size_t size)
 {
@@ -67,70 +65,26 @@ int ipip_self_tunnel_addr(json_object *nodes, const char *node, struct ip_addr *
 	return -ENOENT;
 }
 
-static int allocate_addr(struct kube_client *client, const char *node, char *addr, size_t size,
-			 char *err, size_t errlen)
-{
-	struct ipam_engine *engine = NULL;
-	struct ipam_request req = {0};
-	struct ipam_result res;
-	char handle[320];
-	int rc;
-
-	rc = ipip_handle_id(node, handle, sizeof(handle));
-	if (rc < 0)
-		return rc;
-	rc = ipam_engine_new(client, NULL, &engine);
-	if (rc < 0)
-		return rc;
-	rc = ipam_release_handle(engine, handle, NULL, err, errlen);
-	if (rc < 0)
-		goto out;
-	req.handle_id = handle;
-	req.node = node;
-	req.num_v4 = 1;
-	req.tunnel = true;
-	memset(&res, 0, sizeof(res));
-	rc = ipam_assign(engine, &req, &res);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", res.error);
-		goto out;
-	}
-	rc = res.count == 1 ? ip_format(&res.addrs[0].addr, addr, size) : -EIO;
-out:
-	ipam_engine_free(engine);
-	return rc;
-}
-
 int ipip_alloc_ensure(struct kube_client *client, const char *node, char *err, size_t errlen)
 {
-	char addr[IP_ADDR_STRLEN] = "";
-	struct kube_error kerr = {0};
-	json_object *patch = NULL, *meta = NULL, *ann = NULL;
+	char addr[IP_ADDR_STRLEN] = "", handle[320];
+	json_object *ann;
 	int rc;
 
 	if (!client || !node || !err || !errlen)
 		return -EINVAL;
 	err[0] = '\0';
-	rc = allocate_addr(client, node, addr, sizeof(addr), err, errlen);
+	rc = ipip_handle_id(node, handle, sizeof(handle));
+	if (rc == 0)
+		rc = tunnel_addr_allocate(client, node, handle, addr, sizeof(addr), err, errlen);
 	if (rc < 0)
 		return rc;
-	patch = json_object_new_object();
-	meta = json_object_new_object();
 	ann = json_object_new_object();
-	if (!patch || !meta || !ann) {
-		json_object_put(patch);
-		json_object_put(meta);
-		json_object_put(ann);
+	if (!ann)
 		return -ENOMEM;
-	}
-	json_object_object_add(patch, "metadata", meta);
-	json_object_object_add(meta, "annotations", ann);
 	json_object_object_add(ann, NODE_ANNOTATION_IPIP_ADDR, json_object_new_string(addr));
-	rc = kube_patch_merge(client, &nodes_resource, NULL, node, patch, NULL, &kerr);
-	if (rc < 0)
-		snprintf(err, errlen, "%s", kerr.message);
-	else
+	rc = tunnel_addr_publish(client, node, ann, err, errlen);
+	if (rc == 0)
 		log_info("event=ipip_addr_published node=%s addr=%s", node, addr);
-	json_object_put(patch);
 	return rc;
 }

@@ -11,12 +11,10 @@
 #include <string.h>
 
 #include "cni_names.h"
-#include "engine.h"
 #include "log.h"
 #include "model/node.h"
 #include "netlink.h"
-
-static const struct kube_resource nodes_resource = {"", "v1", "nodes", false};
+#include "tunnel_addr.h"
 
 void vtep_mac_for_node(const char *node, uint8_t mac[6])
 {
@@ -36,46 +34,11 @@ int vtep_handle_id(const char *node, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static int allocate_addr(struct kube_client *client, const char *node, char *addr, size_t size,
-			 char *err, size_t errlen)
-{
-	struct ipam_engine *engine = NULL;
-	struct ipam_request req = {0};
-	struct ipam_result res;
-	char handle[320];
-	int rc;
-
-	rc = vtep_handle_id(node, handle, sizeof(handle));
-	if (rc < 0)
-		return rc;
-	rc = ipam_engine_new(client, NULL, &engine);
-	if (rc < 0)
-		return rc;
-	rc = ipam_release_handle(engine, handle, NULL, err, errlen);
-	if (rc < 0)
-		goto out;
-	req.handle_id = handle;
-	req.node = node;
-	req.num_v4 = 1;
-	req.tunnel = true;
-	memset(&res, 0, sizeof(res));
-	rc = ipam_assign(engine, &req, &res);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", res.error);
-		goto out;
-	}
-	rc = res.count == 1 ? ip_format(&res.addrs[0].addr, addr, size) : -EIO;
-out:
-	ipam_engine_free(engine);
-	return rc;
-}
-
 int vtep_alloc_ensure(struct kube_client *client, const char *node, int have_mac,
 		      int have_addr, char *err, size_t errlen)
 {
-	char addr[IP_ADDR_STRLEN] = "", mac_text[18];
-	struct kube_error kerr = {0};
-	json_object *patch = NULL, *meta, *ann;
+	char addr[IP_ADDR_STRLEN] = "", mac_text[18], handle[320];
+	json_object *ann;
 	uint8_t mac[6];
 	int rc = 0;
 
@@ -83,21 +46,16 @@ int vtep_alloc_ensure(struct kube_client *client, const char *node, int have_mac
 	if (have_mac && have_addr)
 		return 0;
 	if (!have_addr) {
-		rc = allocate_addr(client, node, addr, sizeof(addr), err, errlen);
+		rc = vtep_handle_id(node, handle, sizeof(handle));
+		if (rc == 0)
+			rc = tunnel_addr_allocate(client, node, handle, addr, sizeof(addr), err,
+						  errlen);
 		if (rc < 0)
 			return rc;
 	}
-	patch = json_object_new_object();
-	meta = json_object_new_object();
 	ann = json_object_new_object();
-	if (!patch || !meta || !ann) {
-		json_object_put(patch);
-		json_object_put(meta);
-		json_object_put(ann);
+	if (!ann)
 		return -ENOMEM;
-	}
-	json_object_object_add(patch, "metadata", meta);
-	json_object_object_add(meta, "annotations", ann);
 	if (!have_mac) {
 		vtep_mac_for_node(node, mac);
 		netlink_mac_format(mac, mac_text);
@@ -106,12 +64,9 @@ int vtep_alloc_ensure(struct kube_client *client, const char *node, int have_mac
 	}
 	if (!have_addr)
 		json_object_object_add(ann, NODE_ANNOTATION_VXLAN_ADDR, json_object_new_string(addr));
-	rc = kube_patch_merge(client, &nodes_resource, NULL, node, patch, NULL, &kerr);
-	if (rc < 0)
-		snprintf(err, errlen, "%s", kerr.message);
-	else
+	rc = tunnel_addr_publish(client, node, ann, err, errlen);
+	if (rc == 0)
 		log_info("event=vtep_published node=%s mac=%s addr=%s", node,
 			 have_mac ? "(kept)" : mac_text, have_addr ? "(kept)" : addr);
-	json_object_put(patch);
 	return rc;
 }
