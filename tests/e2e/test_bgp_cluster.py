@@ -26,7 +26,6 @@ Needs root and a build with twill-cni, twill-ipam, twill-confgen, twillctl.
 
 import json
 import os
-import secrets
 import signal
 import shutil
 import subprocess
@@ -35,8 +34,8 @@ import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TWILL_LAB = os.path.join(REPO, "lab", "twill-lab")
+from tests.e2e.labcli import REPO, LabCli, sh
+
 BUILD = os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build-release"))
 TWILLCTL = os.path.join(BUILD, "ctl", "twillctl")
 NEEDED = [os.path.join(BUILD, p) for p in ("cni/twill-cni", "ipam/twill-ipam",
@@ -56,15 +55,6 @@ pytestmark = [
 ]
 
 
-def sh(*args, check=True, timeout=120, input=None):
-    cp = subprocess.run([str(a) for a in args], capture_output=True, text=True,
-                        timeout=timeout, input=input)
-    if check and cp.returncode != 0:
-        raise AssertionError("%s -> %d\nstdout:\n%s\nstderr:\n%s"
-                             % (" ".join(map(str, args)), cp.returncode, cp.stdout, cp.stderr))
-    return cp
-
-
 def wait_for(what, fn, timeout=60, interval=0.3):
     """fn() until truthy; its last value (or exception) explains a timeout."""
     deadline = time.monotonic() + timeout
@@ -81,12 +71,10 @@ def wait_for(what, fn, timeout=60, interval=0.3):
         time.sleep(interval)
 
 
-class Cluster:
+class Cluster(LabCli):
     def __init__(self, tmp):
-        self.name = "b" + secrets.token_hex(3)
-        self.dir = os.path.join(tmp, "lab")
+        super().__init__(tmp, "b")
         self.tmp = tmp
-        self.prefix = "twl-%s-" % self.name
         self.router_ns = self.prefix + "tor"
         self.host_ns = self.prefix + "host"
         # zebra drops to user frr (it will not stay root: root is not in the
@@ -98,12 +86,7 @@ class Cluster:
 
     # -- lab --
     def lab(self, *args, check=True, timeout=180):
-        return sh("/usr/bin/python3", TWILL_LAB, "--lab", self.name, "--state-dir", self.dir,
-                  *args, check=check, timeout=timeout)
-
-    def apply(self, yaml_text, check=True):
-        return sh("/usr/bin/python3", TWILL_LAB, "--lab", self.name, "--state-dir", self.dir,
-                  "kubectl", "apply", "-f", "-", input=yaml_text, check=check)
+        return self(*args, check=check, timeout=timeout)
 
     def kubectl(self, *args, check=True):
         return self.lab("kubectl", *args, check=check)

@@ -11,17 +11,15 @@ Each lab has a random name, lives in pytest's tmp dir and is torn down in a fina
 the felix this test started itself). Needs root and the built binaries (TWILL_BUILD_DIR).
 """
 
-import json
 import os
-import secrets
 import signal
 import subprocess
 import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TWILL_LAB = os.path.join(REPO, "lab", "twill-lab")
+from tests.e2e.labcli import REPO, TWILL_LAB, LabCli, sh
+
 BUILD = os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build-release"))
 FELIX = os.path.join(BUILD, "felix", "twill-felix")
 NEEDED = [os.path.join(BUILD, "cni", "twill-cni"), os.path.join(BUILD, "ipam", "twill-ipam"),
@@ -32,51 +30,6 @@ pytestmark = [
     pytest.mark.skipif(not all(os.path.exists(p) for p in NEEDED),
                        reason="needs twill-cni, twill-ipam and twill-felix in " + BUILD),
 ]
-
-
-def sh(*args, check=True, timeout=180):
-    cp = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
-    if check and cp.returncode != 0:
-        raise AssertionError("%s -> %d\n%s\n%s" % (" ".join(map(str, args)), cp.returncode,
-                                                   cp.stdout, cp.stderr))
-    return cp
-
-
-class Lab:
-    def __init__(self, tmp_path):
-        self.name = "f" + secrets.token_hex(3)
-        self.dir = str(tmp_path / ("lab-" + self.name))
-        self.prefix = "twl-%s-" % self.name
-
-    def __call__(self, *args, check=True, timeout=180):
-        return sh("/usr/bin/python3", TWILL_LAB, "--lab", self.name, "--state-dir", self.dir,
-                  *args, check=check, timeout=timeout)
-
-    def status(self, ping=True):
-        return json.loads(self("status", "--json", *([] if ping else ["--no-ping"])).stdout)
-
-    def node_ns(self, node):
-        return self.prefix + node
-
-    def pod_ip(self, key):
-        return {p["key"]: p["ip"] for p in self.status(ping=False)["pods"]}[key]
-
-    def wait_all_reachable(self, timeout=90):
-        deadline = time.monotonic() + timeout
-        while True:
-            m = self.status()["reachability"]
-            if all(all(row.values()) for row in m.values()):
-                return
-            assert time.monotonic() < deadline, "pods never all reachable: %r" % m
-            time.sleep(2)
-
-    def down(self):
-        self("down", check=False)
-        for ns in sh("ip", "netns", "list", check=False).stdout.split():
-            if ns.startswith(self.prefix):
-                for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
-                    sh("kill", "-9", pid, check=False)
-                sh("ip", "netns", "del", ns, check=False)
 
 
 def felix_pids(ns):
@@ -104,7 +57,7 @@ def proto81(lab, node):
 
 
 def test_host_gw_three_nodes_and_restart_without_loss(tmp_path):
-    lab = Lab(tmp_path)
+    lab = LabCli(tmp_path, "f")
     mine = None
     try:
         lab("up", "--nodes", "3", "--topology", "flat", "--bgp", "off", "--encap", "none")
@@ -147,11 +100,11 @@ def test_host_gw_three_nodes_and_restart_without_loss(tmp_path):
         if mine is not None and mine.poll() is None:
             os.killpg(mine.pid, signal.SIGKILL)
             mine.wait(timeout=10)
-        lab.down()
+        lab.force_clean()
 
 
 def test_vxlan_always_with_bgp_off(tmp_path):
-    lab = Lab(tmp_path)
+    lab = LabCli(tmp_path, "f")
     try:
         lab("up", "--nodes", "2", "--topology", "flat", "--bgp", "off", "--encap", "vxlan")
         lab("pod", "add", "v1", "--node", "node1")
@@ -159,10 +112,10 @@ def test_vxlan_always_with_bgp_off(tmp_path):
         lab.wait_all_reachable()
         routes = proto81(lab, "node1")
         assert "dev vxlan.twill" in routes and "onlink" in routes, routes
-        node = json.loads(lab("kubectl", "get", "node", "node2", "-o", "json").stdout)
+        node = lab.kubectl_json("get", "node", "node2")
         ann = node["metadata"]["annotations"]
         fdb = sh("bridge", "-n", lab.node_ns("node1"), "fdb", "show", "dev",
                  "vxlan.twill").stdout
         assert ann["twill.dev/vxlanTunnelMACAddr"] in fdb, (ann, fdb)
     finally:
-        lab.down()
+        lab.force_clean()

@@ -12,14 +12,12 @@ is removed in a finally even when a test fails. Needs root and twill-cni.
 
 import json
 import os
-import secrets
-import subprocess
 import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TWILL_LAB = os.path.join(REPO, "lab", "twill-lab")
+from tests.e2e.labcli import REPO, LabCli, netns_list, processes_mentioning, sh
+
 BUILD = os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build-release"))
 TWILL_CNI = os.path.join(BUILD, "cni", "twill-cni")
 FELIX = os.path.join(BUILD, "felix", "twill-felix")
@@ -33,68 +31,8 @@ pytestmark = [
 ]
 
 
-def sh(*args, check=True, timeout=120):
-    cp = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
-    if check and cp.returncode != 0:
-        raise AssertionError("%s -> %d\nstdout:\n%s\nstderr:\n%s"
-                             % (" ".join(map(str, args)), cp.returncode, cp.stdout, cp.stderr))
-    return cp
-
-
-def netns_list():
-    out = sh("ip", "-j", "netns", "list", check=False).stdout.strip()
-    return sorted(n["name"] for n in json.loads(out)) if out else []
-
-
 def root_links():
     return sorted(link["ifname"] for link in json.loads(sh("ip", "-j", "link", "show").stdout))
-
-
-def processes_mentioning(text):
-    """Processes with text in their command line, or started by that lab
-    (the lab marks every process it starts with TWILL_LAB_OWNER=<lab dir>)."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                cmdline = f.read()
-            with open("/proc/%s/environ" % pid, "rb") as f:
-                environ = f.read().split(b"\0")
-        except OSError:
-            continue
-        if text.encode() in cmdline or ("TWILL_LAB_OWNER=" + text).encode() in environ:
-            found.append(int(pid))
-    return found
-
-
-class LabCli:
-    def __init__(self, tmp_path):
-        self.name = "t" + secrets.token_hex(3)
-        self.dir = str(tmp_path / ("lab-" + self.name))
-        self.prefix = "twl-%s-" % self.name
-
-    def __call__(self, *args, check=True, timeout=180):
-        return sh("/usr/bin/python3", TWILL_LAB, "--lab", self.name, "--state-dir", self.dir,
-                  *args, check=check, timeout=timeout)
-
-    def status(self, ping=True):
-        return json.loads(self("status", "--json", *([] if ping else ["--no-ping"])).stdout)
-
-    def kubectl_json(self, *args):
-        return json.loads(self("kubectl", *args, "-o", "json").stdout)
-
-    def namespaces(self):
-        return [n for n in netns_list() if n.startswith(self.prefix)]
-
-    def force_clean(self):
-        """Last resort for a finally: down, then anything down missed."""
-        self("down", check=False)
-        for ns in self.namespaces():
-            for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
-                sh("kill", "-9", pid, check=False)
-            sh("ip", "netns", "del", ns, check=False)
-        for pid in processes_mentioning(self.dir):
-            sh("kill", "-9", str(pid), check=False)
 
 
 def tunnel_addresses(lab):

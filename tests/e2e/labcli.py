@@ -1,0 +1,95 @@
+"""Driving lab/twill-lab from a test: one command runner, one lab handle, one cleanup.
+
+`LabCli(tmp_dir, letter)` names a lab `<letter><6 hex>` with its directory under the
+test's tmp dir, so labs of different test modules (and of parallel runs) never meet.
+`force_clean()` is for a finally: `down`, then whatever down missed (namespaces with the
+lab's prefix, processes mentioning its directory), so a failing test leaves nothing.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TWILL_LAB = os.path.join(REPO, "lab", "twill-lab")
+
+
+def sh(*args, check=True, timeout=180, input=None, env=None):
+    cp = subprocess.run([str(a) for a in args], capture_output=True, text=True,
+                        timeout=timeout, input=input, env=env)
+    if check and cp.returncode != 0:
+        raise AssertionError("%s -> %d\nstdout:\n%s\nstderr:\n%s"
+                             % (" ".join(map(str, args)), cp.returncode, cp.stdout, cp.stderr))
+    return cp
+
+
+def netns_list():
+    out = sh("ip", "-j", "netns", "list", check=False).stdout.strip()
+    return sorted(n["name"] for n in json.loads(out)) if out else []
+
+
+def processes_mentioning(text):
+    """PIDs whose command line mentions text, or which carry TWILL_LAB_OWNER=text."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmdline = f.read()
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                environ = f.read().split(b"\0")
+        except OSError:
+            continue
+        if text.encode() in cmdline or ("TWILL_LAB_OWNER=" + text).encode() in environ:
+            found.append(int(pid))
+    return found
+
+
+class LabCli:
+    def __init__(self, tmp_dir, letter="t"):
+        self.name = letter + secrets.token_hex(3)
+        self.dir = os.path.join(str(tmp_dir), "lab-" + self.name)
+        self.prefix = "twl-%s-" % self.name
+
+    def __call__(self, *args, check=True, timeout=180, input=None):
+        return sh("/usr/bin/python3", TWILL_LAB, "--lab", self.name, "--state-dir", self.dir,
+                  *args, check=check, timeout=timeout, input=input)
+
+    def apply(self, text, check=True):
+        """kubectl apply -f - (YAML or JSON text)."""
+        return self("kubectl", "apply", "-f", "-", input=text, check=check)
+
+    def status(self, ping=True):
+        return json.loads(self("status", "--json", *([] if ping else ["--no-ping"])).stdout)
+
+    def kubectl_json(self, *args):
+        return json.loads(self("kubectl", *args, "-o", "json").stdout)
+
+    def node_ns(self, node):
+        return self.prefix + node
+
+    def pod_ip(self, key):
+        return {p["key"]: p["ip"] for p in self.status(ping=False)["pods"]}[key]
+
+    def namespaces(self):
+        return [n for n in netns_list() if n.startswith(self.prefix)]
+
+    def wait_all_reachable(self, timeout=90):
+        deadline = time.monotonic() + timeout
+        while True:
+            m = self.status()["reachability"]
+            if all(all(row.values()) for row in m.values()):
+                return m
+            assert time.monotonic() < deadline, "pods never all reachable: %r" % m
+            time.sleep(2)
+
+    def force_clean(self):
+        """Last resort for a finally: down, then anything down missed."""
+        self("down", check=False)
+        for ns in self.namespaces():
+            for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
+                sh("kill", "-9", pid, check=False)
+            sh("ip", "netns", "del", ns, check=False)
+        for pid in processes_mentioning(self.dir):
+            sh("kill", "-9", str(pid), check=False)
