@@ -245,7 +245,9 @@ static void put_kernel(FILE *f, const struct bird_input *in, int family)
 	put_comment(f, "\t\t", "Never learn kernel routes: twill's and felix's own routes must "
 		    "not come back as BGP advertisements.");
 	fprintf(f, "\t\timport none;\n\t\texport filter twill_kernel_v%s;\n\t};\n", sfx);
-	fputs("\tmerge paths on;\n}\n\n", f);
+	put_comment(f, "\t", "Routes outlive a BIRD restart; under -R, stale ones go only after the "
+		    "recovery.");
+	fputs("\tpersist;\n\tgraceful restart;\n\tmerge paths on;\n}\n\n", f);
 }
 
 /* The session's type as `twillctl node status` shows it: mesh, rr (either

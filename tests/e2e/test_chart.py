@@ -284,12 +284,14 @@ def test_confgen_and_bird(render):
     assert env["CONFGEN_LOG_LEVEL"] == "info" and args["log-level"] == "$(CONFGEN_LOG_LEVEL)"
     assert bird["args"] == ["/usr/sbin/bird", "-f", "-c", "/etc/bird/bird.conf",
                             "-s", "/run/bird/bird.ctl"]
-    assert bird["command"][-3:] == ["wait-file", "/etc/bird/bird.conf", "--"]
+    assert bird["command"][-3:] == ["bird", "/etc/bird/bird.conf", "--"]
     # confgen and bird share the config and the control socket, nothing else of the host
     # but confgen's ready/metrics files.
     assert mounts(cg, ds) == {"/etc/bird": "emptyDir", "/run/bird": "emptyDir",
                               "/var/run/twill": "/var/run/twill"}
-    assert mounts(bird, ds) == {"/etc/bird": "emptyDir", "/run/bird": "emptyDir"}
+    # /var/run/twill: the host tmpfs where the entrypoint marks that BIRD ran on this boot
+    assert mounts(bird, ds) == {"/etc/bird": "emptyDir", "/run/bird": "emptyDir",
+                                "/var/run/twill": "/var/run/twill"}
     assert cg["securityContext"]["capabilities"] == {"drop": ["ALL"]}
     assert bird["securityContext"]["capabilities"] == {
         "drop": ["ALL"], "add": ["NET_ADMIN", "NET_BIND_SERVICE"]}
@@ -575,6 +577,36 @@ def test_entrypoint_wait_file(tmp_path):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_entrypoint_bird_restarts_gracefully_on_the_same_boot(tmp_path):
+    """`twill-node bird` waits for bird.conf like wait-file; the first start of a boot
+    runs BIRD as given, every later one (marker on the host's /var/run) adds -R."""
+    conf, marker = tmp_path / "bird.conf", tmp_path / "run" / "bird.started"
+    env = dict(os.environ, BIRD_MARKER=str(marker))
+    bird = tmp_path / "bird"
+    bird.write_text('#!/bin/sh\necho "$*"\n')
+    bird.chmod(0o755)
+    argv = [ENTRYPOINT, "bird", str(conf), "--", str(bird), "-f", "-c", "x"]
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            p.wait(timeout=1.5)  # still waiting: no config yet
+        conf.write_text("")
+        out, err = p.communicate(timeout=10)
+        assert p.returncode == 0 and out == "-f -c x\n", err
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert marker.exists()
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=10)
+    assert again.returncode == 0 and again.stdout == "-R -f -c x\n", again.stderr
+    assert "graceful restart" in again.stderr
+    marker.unlink()  # a reboot empties /var/run
+    third = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=10)
+    assert third.stdout == "-f -c x\n"
 
 
 def test_entrypoint_kubeconfig_works_with_twill_client(server, tmp_path):

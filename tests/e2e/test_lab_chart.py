@@ -16,8 +16,6 @@ Needs root, helm, kubectl and the twill binaries for the lab parts.
 import json
 import os
 import time
-import secrets
-import subprocess
 import sys
 
 import pytest
@@ -25,8 +23,8 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "lab"))
 from twill_lab import chart  # noqa: E402  (the lab package is not installed)
+from tests.e2e.labcli import LabCli, sh  # noqa: E402
 
-TWILL_LAB = os.path.join(REPO, "lab", "twill-lab")
 BUILD = os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build-release"))
 HELM = "/opt/twill-tools/bin/helm"
 KUBECTL = "/opt/twill-tools/bin/kubectl"
@@ -40,7 +38,7 @@ BASE_ENV = {"PATH", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBEC
 # The entrypoint's container paths, and PWD, which the script's shell exports
 # (in the image too) before it execs the daemon.
 SCRIPT_VARS = {"SA_DIR", "BIN_SRC", "HOST_BIN", "HOST_NETD", "CONFIG_DIR", "NODENAME_FILE",
-               "TOKEN_REFRESH_S", "PWD"}
+               "TOKEN_REFRESH_S", "BIRD_MARKER", "PWD"}
 
 needs_lab = pytest.mark.skipif(
     os.geteuid() != 0 or not all(os.path.exists(p) for p in NEEDED),
@@ -76,24 +74,10 @@ def test_script_paths_are_the_entrypoints():
 
 # ---------------------------------------------------------------- the lab
 
-def sh(*args, check=True, input=None, env=None, timeout=180):
-    cp = subprocess.run([str(a) for a in args], capture_output=True, text=True, input=input,
-                        env=env, timeout=timeout)
-    if check and cp.returncode != 0:
-        raise AssertionError("%s -> %d\n%s%s" % (" ".join(map(str, args)), cp.returncode,
-                                                 cp.stdout, cp.stderr))
-    return cp
-
-
-class Lab:
+class Lab(LabCli):
     def __init__(self, tmp, *up_args):
-        self.name = "c" + secrets.token_hex(3)
-        self.dir = str(tmp / ("lab-" + self.name))
+        super().__init__(tmp, "c")
         self.up_args = up_args
-
-    def __call__(self, *args, check=True):
-        return sh("/usr/bin/python3", TWILL_LAB, "--lab", self.name, "--state-dir", self.dir,
-                  *args, check=check)
 
     def node_dir(self, node):
         return os.path.join(self.dir, "nodes", node)
@@ -224,16 +208,17 @@ def test_processes_match_daemonset(bgp_lab, node, tmp_path):
     assert "--config=%s/etc/bird/bird.conf" % bgp_lab.node_dir(node) in argv
     check_env(bgp_lab, node, c, objs, env, script=False)
 
-    # bird: wait-file PATH -- CMD execs CMD (the container's args).
+    # bird: `bird CONF -- CMD` execs CMD (the container's args) once CONF exists; a
+    # fresh lab is a fresh boot, so without -R.
     c = conts["bird"]
-    # Until confgen writes bird.conf the process is still the wait-file shell:
+    # Until confgen writes bird.conf the process is still the entrypoint's shell:
     # wait (bounded) for the exec before comparing, as kubelet's probes would.
     deadline = time.monotonic() + 90
     argv, env = bgp_lab.proc(node + "-bird")
     while argv[:1] != [mapped(c["args"], {}, mapping)[0]] and time.monotonic() < deadline:
         time.sleep(0.5)
         argv, env = bgp_lab.proc(node + "-bird")
-    assert c["command"][1:] == ["wait-file", "/etc/bird/bird.conf", "--"]
+    assert c["command"][1:] == ["bird", "/etc/bird/bird.conf", "--"]
     assert argv == mapped(c["args"], {}, mapping)
     check_env(bgp_lab, node, c, objs, env, script=True)
 

@@ -216,18 +216,23 @@ static void lacks(const char *text, const char *needle)
 }
 
 /* Text of protocol `name` up to its closing line, for per-session checks. */
-static char *protocol_block(const char *text, const char *name)
+static char *protocol_block_of(const char *text, const char *type, const char *name)
 {
 	char head[128];
 	const char *start, *end;
 
-	snprintf(head, sizeof(head), "protocol bgp %s {", name);
+	snprintf(head, sizeof(head), "protocol %s %s {", type, name);
 	start = strstr(text, head);
 	if (!start)
 		fail_msg("no [%s] in:\n%s", head, text);
 	end = strstr(start, "\n}\n");
 	assert_non_null(end);
 	return strndup(start, (size_t)(end - start) + 3);
+}
+
+static char *protocol_block(const char *text, const char *name)
+{
+	return protocol_block_of(text, "bgp", name);
 }
 
 #define NODE_A NODE("node-a", "'rack':'a'", V4("10.0.0.1/24"))
@@ -481,6 +486,12 @@ static void test_graceful_restart(void **state)
 	p = protocol_block(t, "Peer_10_0_0_252");
 	has(p, "graceful restart on;");
 	lacks(p, "graceful restart time");
+	free(p);
+	/* A restarting BIRD keeps the kernel's routes and prunes them only after
+	 * the recovery (docs/bgp.md: Restarting BIRD without losing routes). */
+	p = protocol_block_of(t, "kernel", "twill_kernel4");
+	has(p, "persist;");
+	has(p, "graceful restart;");
 	free(p);
 	free(t);
 }
