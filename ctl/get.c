@@ -552,7 +552,7 @@ int ctl_get_main(int argc, char **argv)
 	}
 
 	err[0] = '\0';
-	ret = kube_config_load(o.kubeconfig, &cfg, err, sizeof(err));
+	ret = kube_config_load_user(o.kubeconfig, &cfg, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "twillctl get: %s\n", err[0] ? err : strerror(-ret));
 		return 1;

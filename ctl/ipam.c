@@ -51,7 +51,7 @@ static int ipam_connect(const struct ipam_opts *o, struct kube_config *cfg,
 		   struct kube_client **client)
 {
 	char err[512] = "";
-	int rc = kube_config_load(o->kubeconfig, cfg, err, sizeof(err));
+	int rc = kube_config_load_user(o->kubeconfig, cfg, err, sizeof(err));
 
 	if (rc < 0) {
 		fprintf(stderr, "twillctl ipam: %s\n", err[0] ? err : strerror(-rc));

@@ -99,7 +99,7 @@ static int explain_main(int argc, char **argv)
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	err[0] = '\0';
-	rc = kube_config_load(kubeconfig, &cfg, err, sizeof(err));
+	rc = kube_config_load_user(kubeconfig, &cfg, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "twillctl policy explain: %s\n", err[0] ? err : strerror(-rc));
 		return 1;

@@ -11,6 +11,7 @@
 #include "kubeconfig.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,11 +504,13 @@ out:
 	return rc;
 }
 
-int kube_config_load(const char *path, struct kube_config *out, char *err, size_t errlen)
+static int load_order(const char *path, bool home, struct kube_config *out, char *err,
+		      size_t errlen)
 {
-	const char *env = getenv("KUBECONFIG");
+	const char *env = getenv("KUBECONFIG"), *dir = getenv("HOME");
 	char first[4096];
 	size_t n;
+	int rc;
 
 	if (path && *path)
 		return kube_config_load_file(path, out, err, errlen);
@@ -520,5 +523,25 @@ int kube_config_load(const char *path, struct kube_config *out, char *err, size_
 			return kube_config_load_file(first, out, err, errlen);
 		}
 	}
-	return kube_config_in_cluster(NULL, out, err, errlen);
+	if (home && dir && *dir) {
+		rc = snprintf(first, sizeof(first), "%s/.kube/config", dir);
+		if (rc > 0 && (size_t)rc < sizeof(first) && access(first, F_OK) == 0)
+			return kube_config_load_file(first, out, err, errlen);
+	}
+	rc = kube_config_in_cluster(NULL, out, err, errlen);
+	if (rc == -ENOENT && home && err && errlen) {
+		n = strlen(err);
+		snprintf(err + n, errlen - n, "; no --kubeconfig, $KUBECONFIG or ~/.kube/config either");
+	}
+	return rc;
+}
+
+int kube_config_load(const char *path, struct kube_config *out, char *err, size_t errlen)
+{
+	return load_order(path, false, out, err, errlen);
+}
+
+int kube_config_load_user(const char *path, struct kube_config *out, char *err, size_t errlen)
+{
+	return load_order(path, true, out, err, errlen);
 }

@@ -5,6 +5,11 @@
  *   2. $KUBECONFIG (first entry of a ':'-separated list);
  *   3. in-cluster: KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT and the
  *      service account directory (token, ca.crt, namespace).
+ * kube_config_load_user() is the order an operator's CLI (twillctl) follows,
+ * kubectl's: between 2 and 3 it tries $HOME/.kube/config when that file
+ * exists. The daemons and CNI plugins use kube_config_load(), which never
+ * does: a plugin run by kubelet as root must not pick up an administrator's
+ * credentials from /root/.kube/config.
  * From a kubeconfig, current-context selects a context, which names a cluster
  * (server, certificate-authority or certificate-authority-data) and a user
  * (token, tokenFile, client-certificate(-data), client-key(-data)) and
@@ -47,6 +52,7 @@ int kube_config_load_file(const char *path, struct kube_config *out, char *err, 
 /* sa_dir NULL means KUBE_CONFIG_SA_DIR (tests point it elsewhere). */
 int kube_config_in_cluster(const char *sa_dir, struct kube_config *out, char *err, size_t errlen);
 int kube_config_load(const char *path, struct kube_config *out, char *err, size_t errlen);
+int kube_config_load_user(const char *path, struct kube_config *out, char *err, size_t errlen);
 void kube_config_free(struct kube_config *cfg);
 
 /* Standard base64 (padding optional, whitespace ignored) into a malloc'd,

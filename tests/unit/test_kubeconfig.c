@@ -210,6 +210,37 @@ static void test_kubeconfig_load_order(void **state)
 	assert_non_null(strstr(err, "in-cluster config"));
 }
 
+/* twillctl's order (kubectl's) adds ~/.kube/config after $KUBECONFIG; the
+ * daemons' and plugins' order never reads it. */
+static void test_kubeconfig_user_order(void **state)
+{
+	const char *saved = getenv("HOME");
+	char *home = saved ? strdup(saved) : NULL;
+	struct kube_config cfg;
+	char err[512];
+
+	(void)state;
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	setenv("KUBECONFIG", KC_DIR "/valid-token.yaml", 1);
+	setenv("HOME", KC_DIR "/home", 1);
+	assert_int_equal(kube_config_load_user(NULL, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.server, "https://127.0.0.1:6443"); /* $KUBECONFIG first */
+	kube_config_free(&cfg);
+	unsetenv("KUBECONFIG");
+	assert_int_equal(kube_config_load_user(NULL, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.server, "https://10.0.0.1:6443"); /* ~/.kube/config */
+	kube_config_free(&cfg);
+	assert_int_equal(kube_config_load(NULL, &cfg, err, sizeof(err)), -ENOENT);
+	setenv("HOME", KC_DIR "/no-such-home", 1);
+	assert_int_equal(kube_config_load_user(NULL, &cfg, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "~/.kube/config"));
+	if (home)
+		setenv("HOME", home, 1);
+	else
+		unsetenv("HOME");
+	free(home);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kubeconfig_token_and_ca_data),
 	cmocka_unit_test(test_kubeconfig_relative_paths),
@@ -221,6 +252,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_base64_decode),
 	cmocka_unit_test(test_kubeconfig_in_cluster),
 	cmocka_unit_test(test_kubeconfig_load_order),
+	cmocka_unit_test(test_kubeconfig_user_order),
 };
 
 TWILL_TEST_MAIN(tests)
