@@ -24,6 +24,7 @@ import pytest
 from tests.e2e.cni_runtime import CniError, CniRuntime, RuntimeConf
 from tests.e2e.conftest import build_dir
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PREFIX = "twt-" + secrets.token_hex(3)
 VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]
 REF_PLUGINS = "/usr/lib/cni"
@@ -577,94 +578,28 @@ def test_bad_input(case, runtime, node, pods, data_dir):
 
 # -- Pod annotations through the test API server ------------------------------------
 
-CLONE_NEWNET = 0x40000000
-
-
-def _listener_in_netns(netns_path, host, port):
-    """A listening TCP socket created inside another netns. setns() moves only
-    the calling thread, so a throwaway thread enters the namespace, makes the
-    socket (which stays bound to that namespace) and ends."""
-    import ctypes
-    import socket
-    import threading
-
-    out = {}
-
-    def enter():
-        try:
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            fd = os.open(netns_path, os.O_RDONLY)
-            try:
-                if libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns")
-            finally:
-                os.close(fd)
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((host, port))
-            s.listen(16)
-            out["sock"] = s
-        except Exception as e:  # reported to the caller below
-            out["err"] = e
-
-    t = threading.Thread(target=enter)
-    t.start()
-    t.join()
-    if "err" in out:
-        raise out["err"]
-    return out["sock"]
-
-
 class ApiForwarder:
     """Makes the API server's 127.0.0.1:<port> reachable from inside the node
-    netns (same address, so the kubeconfig and its TLS name stay valid) by
-    relaying bytes to the real server from this process's namespace."""
+    netns (same address, so the kubeconfig and its TLS name stay valid): the
+    lab's relay (lab/twill_lab/relay.py), run in this process."""
 
     def __init__(self, node, url):
+        import sys
         import threading
+        if os.path.join(REPO, "lab") not in sys.path:
+            sys.path.insert(0, os.path.join(REPO, "lab"))
+        from twill_lab import relay
         host, port = url[len("https://"):].rsplit(":", 1)
-        self.target = (host, int(port))
-        self.sock = _listener_in_netns(node.path, host, int(port))
-        self.closed = False
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        import socket
-        import threading
-        while not self.closed:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=10)
-            except OSError:
-                client.close()
-                continue
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src, dst):
-        import socket
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+        assert host == "127.0.0.1", url
+        self.sock = relay.listen_in(node.path, int(port))
+        threading.Thread(target=relay.serve, args=(self.sock, int(port)), daemon=True).start()
 
     def close(self):
-        self.closed = True
+        import socket
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept()
+        except OSError:
+            pass
         self.sock.close()
 
 
