@@ -8,7 +8,15 @@
  *       Applies each state in turn with one applier (the first full, the
  *       rest incremental), then cycles through them N more times. One line
  *       per apply: "step=K mode=full|incremental sets_added=.. sets_removed=..
- *       elements_added=.. elements_removed=.. chains_added=.. chains_removed=..".
+ *       elements_added=.. elements_removed=.. chains_added=.. chains_removed=..
+ *       sets=.. elements=.. chains=.. rules=.. compile_us=.. diff_us=..
+ *       apply_us=..": the size of the compiled ruleset (sets and maps,
+ *       their elements, chains, rules), and CLOCK_MONOTONIC microseconds
+ *       spent in policy_compile() and in policy_apply() — the latter is the
+ *       render (full) or diff (incremental) plus the one libnftables
+ *       transaction, and nothing else (bench/policy reads it). diff_us
+ *       times a separate policy_diff() of the same two rulesets run just
+ *       before (0 when the apply is a full one), to split apply_us.
  *   policy_apply_cli --stdin
  *       Reads STATE.json paths from stdin, one per line, applying each as it
  *       arrives (a node agent for the packet tests) and printing its line.
@@ -20,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nftables/libnftables.h>
 
@@ -129,12 +138,40 @@ static int state_load(const char *path, struct state *s)
 	return rc;
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct ruleset_size {
+	size_t sets, elements, chains, rules;
+};
+
+static struct ruleset_size ruleset_size(const struct policy_ruleset *rs)
+{
+	struct ruleset_size z = { rs->set_count, 0, rs->chain_count, 0 };
+	size_t i;
+
+	for (i = 0; i < rs->set_count; i++)
+		z.elements += rs->sets[i].elements.count;
+	for (i = 0; i < rs->chain_count; i++)
+		z.rules += rs->chains[i].rules.count;
+	return z;
+}
+
 static int apply_state(struct policy_applier *a, const char *path, int step)
 {
 	struct policy_ruleset rs = { 0 };
+	struct ruleset_size size = { 0 };
 	struct policy_model m;
 	struct state s;
 	struct policy_input in;
+	struct policy_diff_stats st;
+	long long t0, t1, t2 = 0, compile_us, diff_us = 0;
+	char *batch = NULL;
 	int rc;
 
 	rc = state_load(path, &s);
@@ -144,15 +181,33 @@ static int apply_state(struct policy_applier *a, const char *path, int step)
 	rc = policy_model_build(&in, &m);
 	if (rc < 0)
 		goto out_state;
+	t0 = now_us();
 	rc = policy_compile(&m, s.eps, s.ep_count, &rs);
-	if (rc == 0)
-		rc = policy_apply(a, &rs);
+	t1 = now_us();
+	compile_us = t1 - t0;
+	if (rc == 0) {
+		size = ruleset_size(&rs); /* policy_apply() moves rs out on success */
+		if (a->in_sync) {
+			/* -ENOTSUP: policy_apply() falls back to a full apply */
+			if (policy_diff(&a->current, &rs, &batch, &st) == -ENOMEM)
+				rc = -ENOMEM;
+			diff_us = now_us() - t1;
+			free(batch);
+		}
+		t1 = now_us();
+		if (rc == 0)
+			rc = policy_apply(a, &rs);
+		t2 = now_us();
+	}
 	if (rc == 0)
 		printf("step=%d mode=%s sets_added=%zu sets_removed=%zu elements_added=%zu "
-		       "elements_removed=%zu chains_added=%zu chains_removed=%zu\n",
+		       "elements_removed=%zu chains_added=%zu chains_removed=%zu sets=%zu "
+		       "elements=%zu chains=%zu rules=%zu compile_us=%lld diff_us=%lld "
+		       "apply_us=%lld\n",
 		       step, a->last_was_full ? "full" : "incremental", a->last.sets_added,
 		       a->last.sets_removed, a->last.elements_added, a->last.elements_removed,
-		       a->last.chains_added, a->last.chains_removed);
+		       a->last.chains_added, a->last.chains_removed, size.sets, size.elements,
+		       size.chains, size.rules, compile_us, diff_us, t2 - t1);
 	else
 		fprintf(stderr, "error: %s: apply failed: %s\n", path, strerror(-rc));
 	fflush(stdout);
