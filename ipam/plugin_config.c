@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host_lock.h"
 #include "model/pod.h"
 #include "plugin_config.h"
 
@@ -105,6 +106,7 @@ void ipam_plugin_config_free(struct ipam_plugin_config *cfg)
 	ipam_plugin_pools_free(cfg->pools_v6, cfg->pools_v6_count);
 	free(cfg->log_level);
 	free(cfg->log_file);
+	free(cfg->lock_dir);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -146,8 +148,16 @@ int ipam_plugin_config_parse(json_object *root, struct ipam_plugin_config *out,
 	    (rc = get_bool(ipam, "assign_ipv4", &out->assign_ipv4, err)) < 0 ||
 	    (rc = get_bool(ipam, "assign_ipv6", &out->assign_ipv6, err)) < 0 ||
 	    (rc = get_string(ipam, "log_level", &out->log_level, err)) < 0 ||
-	    (rc = get_string(ipam, "log_file", &out->log_file, err)) < 0)
+	    (rc = get_string(ipam, "log_file", &out->log_file, err)) < 0 ||
+	    (rc = get_string(ipam, "lock_dir", &out->lock_dir, err)) < 0)
 		return rc;
+	if (!out->lock_dir && !(out->lock_dir = strdup(IPAM_HOST_LOCK_DIR)))
+		return -ENOMEM;
+	if (out->lock_dir[0] && out->lock_dir[0] != '/') {
+		cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+			      "ipam.lock_dir: must be an absolute path or \"\" (no lock)");
+		return -EINVAL;
+	}
 	if (out->nodename && !out->nodename[0]) {
 		free(out->nodename);
 		out->nodename = NULL;

@@ -12,7 +12,10 @@
  *     ipv4_pools, ipv6_pools   arrays of pool names or CIDRs (default: any)
  *     assign_ipv4 (default true), assign_ipv6 (default false); not both false
  *     log_level (debug|info|warn|error), log_file
- *     timeout_seconds  API timeout per request, 1..300 (default 30)
+ *     timeout_seconds  API timeout per request, 1..300 (default 30); also
+ *                  the longest wait for the node's host lock
+ *     lock_dir     absolute directory of the per-node host lock (default
+ *                  IPAM_HOST_LOCK_DIR, see host_lock.h); "" = no lock
  *   A field of the wrong type is CNI error 7 naming "ipam.<field>".
  * - ipam_plugin_nodename(): cfg->nodename, else the first line of
  *   nodename_file (normally IPAM_NODENAME_FILE) when it exists and is not
@@ -47,6 +50,7 @@ struct ipam_plugin_config {
 	char *log_level;
 	char *log_file;
 	int timeout_seconds;
+	char *lock_dir; /* never NULL after a parse; "" = no host lock */
 };
 
 /* 0, -EINVAL (err set, code 7) or -ENOMEM. *out is initialised by the call

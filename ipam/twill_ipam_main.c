@@ -8,7 +8,11 @@
  * namespace's, then ipam.ipv4_pools (likewise ipv6); the Pod is only looked
  * up when CNI_ARGS names it (a non-Kubernetes runtime does not). Every
  * failure is a CNI error object on stdout and exit status 1; codes and
- * texts are in plugin_result.h. Logs go to stderr or ipam.log_file. */
+ * texts are in plugin_result.h. Logs go to stderr or ipam.log_file.
+ * ADD and DEL run the engine while holding the node's host lock
+ * (host_lock.h, ipam.lock_dir), so the node's concurrent plugin processes
+ * queue instead of colliding on the same block; the pod lookups happen
+ * before, outside the lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 #include "cni_version.h"
 #include "engine.h"
 #include "handle.h"
+#include "host_lock.h"
 #include "kube_client.h"
 #include "kubeconfig.h"
 #include "log.h"
@@ -141,6 +146,25 @@ static int connect_api(struct plugin *p, struct cni_error *err)
 	return 0;
 }
 
+/* Take the node's host lock (unless ipam.lock_dir is ""). 0 or a CNI
+ * code with err set; *fd stays -1 when no lock is used. */
+static int lock_node(struct plugin *p, int *fd, struct cni_error *err)
+{
+	char msg[768];
+	int rc;
+
+	*fd = -1;
+	if (!p->cfg.lock_dir[0])
+		return 0;
+	rc = ipam_host_lock_acquire(p->cfg.lock_dir, p->node, (long)p->cfg.timeout_seconds * 1000L,
+				    fd, msg, sizeof(msg));
+	if (rc == -ETIMEDOUT)
+		return cni_error_set_details(err, CNI_ERR_TRY_AGAIN, msg, "%s", msg);
+	if (rc < 0)
+		return cni_error_set_details(err, CNI_ERR_IO, msg, "%s", msg);
+	return 0;
+}
+
 /* Pools from annotations of the pod (then its namespace) when CNI_ARGS
  * names one. A pod that does not exist (yet/anymore) has no annotations. */
 static int annotated_pools(struct plugin *p, char ***v4, size_t *n4, char ***v6, size_t *n6,
@@ -193,7 +217,7 @@ static int cmd_add(struct plugin *p, struct ipam_engine *engine, json_object **o
 	struct cni_result r;
 	char **v4 = NULL, **v6 = NULL;
 	size_t n4 = 0, n6 = 0;
-	int rc, code = 0;
+	int rc, code = 0, lock_fd = -1;
 
 	cni_result_init(&r);
 	if ((code = annotated_pools(p, &v4, &n4, &v6, &n6, err)))
@@ -213,7 +237,10 @@ static int cmd_add(struct plugin *p, struct ipam_engine *engine, json_object **o
 	req.pools_v4_count = v4 ? n4 : p->cfg.pools_v4_count;
 	req.pools_v6 = (const char *const *)(v6 ? v6 : p->cfg.pools_v6);
 	req.pools_v6_count = v6 ? n6 : p->cfg.pools_v6_count;
+	if ((code = lock_node(p, &lock_fd, err)))
+		goto out;
 	rc = ipam_assign(engine, &req, res);
+	ipam_host_lock_release(lock_fd);
 	if (rc < 0) {
 		code = ipam_plugin_error(rc, "assigning addresses", res->error, p->kcfg.server,
 					 err);
@@ -237,8 +264,12 @@ static int cmd_del(struct plugin *p, struct ipam_engine *engine, struct cni_erro
 {
 	char msg[IPAM_ERROR_MAX] = "";
 	size_t released = 0;
-	int rc = ipam_release_handle(engine, p->handle_id, &released, msg, sizeof(msg));
+	int rc, code, lock_fd;
 
+	if ((code = lock_node(p, &lock_fd, err)))
+		return code;
+	rc = ipam_release_handle(engine, p->handle_id, &released, msg, sizeof(msg));
+	ipam_host_lock_release(lock_fd);
 	if (rc < 0)
 		return ipam_plugin_error(rc, "releasing addresses", msg, p->kcfg.server, err);
 	log_info("event=del handle=%s released=%zu", p->handle_id, released);

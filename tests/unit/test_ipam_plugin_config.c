@@ -36,6 +36,17 @@ static void test_defaults_and_fields(void **state)
 	assert_null(cfg.kubeconfig);
 	assert_null(cfg.pools_v4);
 	assert_int_equal(cfg.timeout_seconds, 30);
+	assert_string_equal(cfg.lock_dir, "/var/run/twill");
+	ipam_plugin_config_free(&cfg);
+
+	/* lock_dir: a directory of one's own, or "" for no host lock */
+	assert_int_equal(parse("{\"ipam\":{\"type\":\"twill-ipam\",\"lock_dir\":\"/tmp/l\"}}",
+			       &cfg, &err), 0);
+	assert_string_equal(cfg.lock_dir, "/tmp/l");
+	ipam_plugin_config_free(&cfg);
+	assert_int_equal(parse("{\"ipam\":{\"type\":\"twill-ipam\",\"lock_dir\":\"\"}}", &cfg,
+			       &err), 0);
+	assert_string_equal(cfg.lock_dir, "");
 	ipam_plugin_config_free(&cfg);
 
 	assert_int_equal(parse("{\"kubernetes\":{\"kubeconfig\":\"/top\"},\"ipam\":{\"type\":"
@@ -90,6 +101,9 @@ static void test_errors_name_the_field(void **state)
 		     "ipam.log_level");
 	expect_error("{\"ipam\":{\"type\":\"twill-ipam\",\"timeout_seconds\":0}}",
 		     "ipam.timeout_seconds");
+	expect_error("{\"ipam\":{\"type\":\"twill-ipam\",\"lock_dir\":\"run/twill\"}}",
+		     "ipam.lock_dir");
+	expect_error("{\"ipam\":{\"type\":\"twill-ipam\",\"lock_dir\":1}}", "ipam.lock_dir");
 }
 
 static void test_nodename_sources(void **state)
