@@ -141,7 +141,9 @@ static bool attr_matches(const struct ipamblock_attribute *a, const struct ipam_
 	       same_str(labels_get(&a->secondary, IPAM_ATTR_NAMESPACE), want->namespace) &&
 	       same_str(labels_get(&a->secondary, IPAM_ATTR_POD), want->pod) &&
 	       same_str(labels_get(&a->secondary, IPAM_ATTR_NODE), want->node) &&
-	       a->secondary.count == (size_t)(!!want->namespace + !!want->pod + !!want->node);
+	       same_str(labels_get(&a->secondary, IPAM_ATTR_TIMESTAMP), want->timestamp) &&
+	       a->secondary.count == (size_t)(!!want->namespace + !!want->pod + !!want->node +
+					     !!want->timestamp);
 }
 
 /* Index of an attribute equal to want, appending one if needed. */
@@ -161,7 +163,9 @@ static int attr_index(struct ipamblock *b, const struct ipam_attrs *want, int64_
 	if (!attr.handle_id ||
 	    (want->namespace && labels_set(&attr.secondary, IPAM_ATTR_NAMESPACE, want->namespace) < 0) ||
 	    (want->node && labels_set(&attr.secondary, IPAM_ATTR_NODE, want->node) < 0) ||
-	    (want->pod && labels_set(&attr.secondary, IPAM_ATTR_POD, want->pod) < 0))
+	    (want->pod && labels_set(&attr.secondary, IPAM_ATTR_POD, want->pod) < 0) ||
+	    (want->timestamp &&
+	     labels_set(&attr.secondary, IPAM_ATTR_TIMESTAMP, want->timestamp) < 0))
 		goto nomem;
 	grown = realloc(b->attributes, (b->attribute_count + 1) * sizeof(*grown));
 	if (!grown)

@@ -11,7 +11,7 @@
  *   the next pod while stale routes, conntrack entries or peers' caches may
  *   still point at it.
  * - Every allocation of one assign call shares one attribute entry (handle
- *   ID + secondary: namespace, pod, node). An identical existing attribute
+ *   ID + secondary: namespace, pod, node, timestamp). An identical existing attribute
  *   is reused; attributes no longer referenced are dropped on release and
  *   the allocation indices renumbered, so the object does not grow forever.
  * - Functions refuse (-EUCLEAN) a block that fails ipam_block_check():
@@ -31,12 +31,16 @@
 #define IPAM_ATTR_NAMESPACE "namespace"
 #define IPAM_ATTR_POD "pod"
 #define IPAM_ATTR_NODE "node"
+/* When the allocation was made: RFC 3339 UTC from the allocating node's
+ * clock. The age gc's grace period is measured against (docs/ipam.md). */
+#define IPAM_ATTR_TIMESTAMP "timestamp"
 
 struct ipam_attrs {
 	const char *handle_id; /* required */
 	const char *namespace; /* optional (NULL: not recorded) */
 	const char *pod;
 	const char *node;
+	const char *timestamp; /* optional: IPAM_ATTR_TIMESTAMP */
 };
 
 /* Build an empty block for cidr (host bits must be clear) with affinity

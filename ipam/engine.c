@@ -1,19 +1,26 @@
 /* engine: the write sequences of block IPAM, executed against the API.
  *
- * Each assign round re-reads the cluster (pools, config, node labels, all
- * IPAMBlocks), asks plan.c for one decision and executes it with CAS
- * writes; anything another writer changed in between shows up as a failed
- * precondition and simply starts another round on fresh data. Rounds are
- * bounded (max_attempts) so heavy contention ends in -EAGAIN, never a hang.
+ * Each assign round reads the cluster, asks plan.c for one decision and
+ * executes it with CAS writes; anything another writer changed in between
+ * shows up as a failed precondition and simply starts another round on
+ * fresh data. Rounds are bounded (max_attempts) so heavy contention ends in
+ * -EAGAIN, never a hang.
+ *
+ * The steady state reads as little as a correct decision needs: the pools,
+ * the Node only when a pool's nodeSelector could depend on its labels, and
+ * only the node's own blocks (label-selected). That view suffices to decide
+ * AFFINE; any other decision (claim, borrow, exhausted) is taken only after
+ * reading the IPAMConfig and every block. The block CAS starts from the
+ * listed object (its resourceVersion is the precondition), so an
+ * uncontended allocation is one list of pools, one list of the node's
+ * blocks, one handle create and one block update.
  *
  * CAS mutate callbacks parse the freshly read object into the model struct,
  * run the pure allocator on it and replace the object's spec with the
  * result; they are re-run from scratch on every 409 retry, so their context
  * only carries inputs and the outcome of the LAST run.
  *
- * Listing every block per round is O(blocks) per allocation. That is fine
- * at the sizes this targets (hundreds of nodes); a watch-fed cache can
- * replace ipam_load_blocks() later without touching the write order. */
+ * A claim, borrow or exhaustion lists every block: O(blocks), rare. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +57,8 @@ int ipam_engine_new(struct kube_client *client, const struct ipam_engine_opts *o
 	e->cas_retries = opts && opts->cas_retries > 0 ? opts->cas_retries : 8;
 	e->max_attempts = opts && opts->max_attempts > 0 ? opts->max_attempts : 32;
 	e->keep_empty_blocks = opts && opts->keep_empty_blocks;
+	e->deadline_seconds = opts && opts->assign_deadline_seconds > 0
+				      ? opts->assign_deadline_seconds : IPAM_ASSIGN_DEADLINE_DEFAULT;
 	e->seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	*out = e;
 	return 0;
@@ -58,6 +67,15 @@ int ipam_engine_new(struct kube_client *client, const struct ipam_engine_opts *o
 void ipam_engine_free(struct ipam_engine *engine)
 {
 	free(engine);
+}
+
+bool ipam_past_deadline(const struct ipam_engine *e)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > e->deadline.tv_sec ||
+	       (now.tv_sec == e->deadline.tv_sec && now.tv_nsec >= e->deadline.tv_nsec);
 }
 
 /* A short random pause after losing a CAS battle, so writers that collided
@@ -70,6 +88,7 @@ void ipam_contention_pause(struct ipam_engine *e)
 /* ---- block writes ---- */
 
 struct assign_ctx {
+	const struct ipam_engine *engine;
 	const struct ipam_attrs *attrs;
 	size_t want;
 	const char *require_node; /* AFFINE: the block must still be ours */
@@ -86,6 +105,10 @@ static int assign_mutate(json_object *obj, void *vctx)
 	int ret;
 
 	ctx->got = 0;
+	/* Checked at every attempt, right before the write: an assign past
+	 * its deadline never writes a block (gc's grace period relies on it). */
+	if (ipam_past_deadline(ctx->engine))
+		return -ETIMEDOUT;
 	ret = ipam_parse_block(obj, &b);
 	if (ret < 0)
 		return ret;
@@ -146,6 +169,32 @@ static int release_mutate(json_object *obj, void *vctx)
 	return ret;
 }
 
+/* kube_update_cas whose first attempt starts from seed (an object as
+ * listed, with its resourceVersion) instead of a fresh read; a 409 falls
+ * back to the normal read-mutate-write loop. */
+static int update_seeded(struct ipam_engine *e, const struct kube_resource *res,
+			 const char *name, json_object *seed, kube_mutate_fn mutate, void *ctx,
+			 struct kube_error *kerr)
+{
+	json_object *copy = NULL;
+	int ret;
+
+	if (seed && json_object_deep_copy(seed, &copy, NULL) == 0) {
+		ret = mutate(copy, ctx);
+		if (ret == 0)
+			ret = kube_update(e->client, res, NULL, name, copy, NULL, kerr);
+		json_object_put(copy);
+		if (ret > 0)
+			ret = 0;
+		/* > 0 from mutate: nothing to write on the listed version; a
+		 * fresh read might differ, but declining is always safe. */
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	return kube_update_cas(e->client, res, NULL, name, mutate, ctx, e->cas_retries, NULL,
+			       kerr);
+}
+
 /* ---- assign ---- */
 
 static void result_add(struct ipam_result *res, const struct ip_addr *ip, const struct cidr *block,
@@ -166,11 +215,13 @@ static void result_add(struct ipam_result *res, const struct ip_addr *ip, const 
  * then the block. *got may be less than want (or 0) when the block filled
  * up or changed hands meanwhile. */
 static int assign_in_block(struct ipam_engine *e, const struct ipam_request *req,
-			   const struct ipam_block_info *info, bool affine, size_t want,
-			   const struct ippool *pool, struct ipam_result *res, size_t *got,
-			   char *err, size_t errlen)
+			   const struct ipam_block_info *info, json_object *listed, bool affine,
+			   size_t want, const struct ippool *pool, struct ipam_result *res,
+			   size_t *got, char *err, size_t errlen)
 {
-	struct ipam_attrs attrs = { req->handle_id, req->namespace, req->pod, req->node };
+	char stamp[32];
+	struct ipam_attrs attrs = { req->handle_id, req->namespace, req->pod, req->node,
+				    ipam_timestamp_now(stamp, sizeof(stamp)) };
 	struct assign_ctx ctx;
 	struct kube_error kerr = { 0 };
 	char text[CIDR_STRLEN], bname[CIDR_STRLEN];
@@ -185,19 +236,22 @@ static int assign_in_block(struct ipam_engine *e, const struct ipam_request *req
 	if (ret < 0)
 		return ret;
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.engine = e;
 	ctx.attrs = &attrs;
 	ctx.want = want;
 	ctx.require_node = affine ? req->node : NULL;
 	ctx.forbid_strict = !affine;
 	ipam_block_name_of(text, bname, sizeof(bname));
-	ret = kube_update_cas(e->client, &ipam_res_blocks, NULL, bname, assign_mutate, &ctx,
-			      e->cas_retries, NULL, &kerr);
+	ret = update_seeded(e, &ipam_res_blocks, bname, listed, assign_mutate, &ctx, &kerr);
 	if (ret == -ENOENT)
 		ret = 0; /* released meanwhile: got stays 0 */
 	if (ret < 0) {
 		/* The last mutate run's result was never written. */
 		ctx.got = 0;
-		if (ret != -EAGAIN)
+		if (ret == -ETIMEDOUT && ipam_past_deadline(e))
+			ipam_set_err(err, errlen, "gave up: assigning took longer than %d s",
+				     e->deadline_seconds);
+		else if (ret != -EAGAIN)
 			ipam_set_err(err, errlen, "updating IPAMBlock %s: %s", text, kerr.message);
 	}
 	if (ctx.got < want) {
@@ -261,6 +315,13 @@ static int assign_family(struct ipam_engine *e, const struct ipam_request *req, 
 	for (attempt = 0; remaining > 0; attempt++) {
 		size_t got = 0;
 
+		if (ipam_past_deadline(e)) {
+			ipam_set_err(res->error, sizeof(res->error),
+				"gave up: assigning for node \"%s\" took longer than %d s", req->node,
+				e->deadline_seconds);
+			ret = -ETIMEDOUT;
+			goto out;
+		}
 		if (attempt >= e->max_attempts) {
 			ipam_set_err(res->error, sizeof(res->error),
 				"gave up after %d rounds of conflicting writes for node \"%s\"; "
@@ -269,10 +330,11 @@ static int assign_family(struct ipam_engine *e, const struct ipam_request *req, 
 			goto out;
 		}
 		if (attempt > 0) {
-			ret = ipam_load_blocks(e, c, res->error, sizeof(res->error));
+			ret = ipam_load_node_blocks(e, req->node, c, res->error, sizeof(res->error));
 			if (ret < 0)
 				goto out;
 		}
+	replan:
 		free(infos);
 		infos = calloc(c->block_count + 1, sizeof(*infos));
 		if (!infos) {
@@ -303,6 +365,16 @@ static int assign_family(struct ipam_engine *e, const struct ipam_request *req, 
 		ret = ipam_plan_next(&in, plan);
 		if (ret < 0)
 			goto out;
+		if (plan->kind != IPAM_PLAN_AFFINE && (c->blocks_partial || !c->config_loaded)) {
+			/* Only AFFINE can be decided on the node's own blocks. */
+			ret = c->config_loaded ? 0 : ipam_load_config(e, c, res->error,
+								       sizeof(res->error));
+			if (ret == 0 && c->blocks_partial)
+				ret = ipam_load_blocks(e, c, res->error, sizeof(res->error));
+			if (ret < 0)
+				goto out;
+			goto replan;
+		}
 		switch (plan->kind) {
 		case IPAM_PLAN_EXHAUSTED:
 			ipam_set_err(res->error, sizeof(res->error), "%s", plan->why);
@@ -320,7 +392,7 @@ static int assign_family(struct ipam_engine *e, const struct ipam_request *req, 
 			continue;
 		case IPAM_PLAN_AFFINE:
 		case IPAM_PLAN_BORROW:
-			ret = assign_in_block(e, req, &infos[plan->block],
+			ret = assign_in_block(e, req, &infos[plan->block], c->block_json[plan->block],
 					      plan->kind == IPAM_PLAN_AFFINE, remaining,
 					      eligible[infos[plan->block].pool_rank], res, &got,
 					      res->error, sizeof(res->error));
@@ -351,6 +423,8 @@ int ipam_assign(struct ipam_engine *e, const struct ipam_request *req, struct ip
 	memset(res, 0, sizeof(*res));
 	memset(&c, 0, sizeof(c));
 	ipamconfig_init(&c.config);
+	clock_gettime(CLOCK_MONOTONIC, &e->deadline);
+	e->deadline.tv_sec += e->deadline_seconds;
 	if (!req->handle_id || !req->handle_id[0] || !req->node || !req->node[0] ||
 	    req->num_v4 + req->num_v6 == 0 || req->num_v4 + req->num_v6 > IPAM_RESULT_MAX) {
 		ipam_set_err(res->error, sizeof(res->error),
@@ -358,18 +432,19 @@ int ipam_assign(struct ipam_engine *e, const struct ipam_request *req, struct ip
 			IPAM_RESULT_MAX);
 		return -EINVAL;
 	}
-	ret = ipam_load_config(e, &c, res->error, sizeof(res->error));
-	if (ret == 0)
-		ret = ipam_load_pools(e, &c, res->error, sizeof(res->error));
-	if (ret == 0)
+	/* IPAMConfig only matters beyond the affine case: assign_family
+	 * reads it (with every block) when it gets there. */
+	ret = ipam_load_pools(e, &c, res->error, sizeof(res->error));
+	if (ret == 0 && ipam_pools_need_node_labels(c.pools, c.pool_count))
 		ret = ipam_load_node_labels(e, req->node, &c, res->error, sizeof(res->error));
 	if (ret == 0)
-		ret = ipam_load_blocks(e, &c, res->error, sizeof(res->error));
+		ret = ipam_load_node_blocks(e, req->node, &c, res->error, sizeof(res->error));
 	if (ret == 0 && req->num_v4)
 		ret = assign_family(e, req, AF_INET, req->num_v4, &c, res);
 	if (ret == 0 && req->num_v6) {
 		/* Blocks changed if IPv4 claimed one; start from fresh data. */
-		ret = req->num_v4 ? ipam_load_blocks(e, &c, res->error, sizeof(res->error)) : 0;
+		ret = req->num_v4 ? ipam_load_node_blocks(e, req->node, &c, res->error,
+							  sizeof(res->error)) : 0;
 		if (ret == 0)
 			ret = assign_family(e, req, AF_INET6, req->num_v6, &c, res);
 	}

@@ -25,7 +25,8 @@
  * - Errors: 0 or -errno. -ENOENT: no pool usable (message names the node
  *   and each pool's reason); -ENOSPC: exhausted (message names each pool,
  *   its size and usage, and the rule that stopped allocation); -EAGAIN: gave
- *   up after the bounded retries under contention; API errors as
+ *   up after the bounded retries under contention; -ETIMEDOUT: the assign
+ *   ran past its deadline (opts) and stopped writing; API errors as
  *   lib/kube_client. The message is one line in the caller's buffer.
  * - Thread safety: an engine may be used from one thread at a time; use one
  *   engine per thread (they may share nothing but the API). */
@@ -45,7 +46,13 @@ struct ipam_engine_opts {
 	int cas_retries;  /* retries of one CAS write on 409; 0: default 8 */
 	int max_attempts; /* plan/execute rounds per address batch; 0: 32 */
 	bool keep_empty_blocks; /* do not release blocks emptied by a release */
+	/* No block write of an assign starts later than this after the call
+	 * began (gc's grace period must exceed it plus one request timeout, see
+	 * docs/ipam.md); 0: IPAM_ASSIGN_DEADLINE_DEFAULT. */
+	int assign_deadline_seconds;
 };
+
+#define IPAM_ASSIGN_DEADLINE_DEFAULT 120
 
 struct ipam_request {
 	const char *handle_id; /* ipam_handle_id(network, container id) */

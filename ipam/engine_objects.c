@@ -34,8 +34,31 @@ struct handle_ctx {
 	const char *handle_id;
 	const char *block_cidr;
 	int64_t delta;
-	int64_t total; /* after the last run */
+	const char *stamp; /* IPAM_HANDLE_ASSIGNED_AT value for an increment */
+	int64_t total;     /* after the last run */
 };
+
+/* Record when the handle last counted an address in: an increment is the
+ * start of an ADD whose block write may still be in flight, and gc must
+ * not take the handle for an empty one before the grace period is over. */
+static int stamp_handle(json_object *obj, const char *stamp)
+{
+	json_object *meta, *ann;
+
+	if (!json_object_object_get_ex(obj, "metadata", &meta) ||
+	    !json_object_is_type(meta, json_type_object))
+		return -EINVAL;
+	if (!json_object_object_get_ex(meta, "annotations", &ann) ||
+	    !json_object_is_type(ann, json_type_object)) {
+		ann = json_object_new_object();
+		if (!ann || json_object_object_add(meta, "annotations", ann) < 0) {
+			json_object_put(ann);
+			return -ENOMEM;
+		}
+	}
+	return json_object_object_add(ann, IPAM_HANDLE_ASSIGNED_AT,
+				      json_object_new_string(stamp)) < 0 ? -ENOMEM : 0;
+}
 
 static int handle_mutate(json_object *obj, void *vctx)
 {
@@ -56,7 +79,32 @@ static int handle_mutate(json_object *obj, void *vctx)
 	ctx->total = ipam_handle_total(&h);
 	if (ret == 0)
 		ret = ipam_replace_spec(obj, ipamhandle_to_json(&h));
+	if (ret == 0 && ctx->delta > 0)
+		ret = stamp_handle(obj, ctx->stamp);
 	ipamhandle_free(&h);
+	return ret;
+}
+
+/* First increment of a new handle: one create, no read. -EEXIST when the
+ * handle (or another ID's object of the same name) exists already. */
+static int handle_create(struct ipam_engine *e, const struct handle_ctx *ctx,
+			 struct kube_error *kerr)
+{
+	struct ipamhandle h;
+	json_object *obj;
+	int ret;
+
+	ret = ipam_handle_init(&h, ctx->handle_id);
+	if (ret == 0)
+		ret = ipam_handle_add(&h, ctx->block_cidr, ctx->delta);
+	obj = ret == 0 ? ipamhandle_to_json(&h) : NULL;
+	ipamhandle_free(&h);
+	if (ret < 0 || !obj)
+		return ret < 0 ? ret : -ENOMEM;
+	ret = stamp_handle(obj, ctx->stamp);
+	if (ret == 0)
+		ret = kube_create(e->client, &ipam_res_handles, NULL, obj, NULL, kerr);
+	json_object_put(obj);
 	return ret;
 }
 
@@ -65,8 +113,9 @@ static int handle_mutate(json_object *obj, void *vctx)
 int ipam_handle_adjust(struct ipam_engine *e, const char *handle_id, const char *block_cidr,
 			 int64_t delta, char *err, size_t errlen)
 {
-	struct handle_ctx ctx = { handle_id, block_cidr, delta, 0 };
-	char name[IPAM_HANDLE_NAME_MAX];
+	char name[IPAM_HANDLE_NAME_MAX], stamp[32];
+	struct handle_ctx ctx = { handle_id, block_cidr, delta,
+				  ipam_timestamp_now(stamp, sizeof(stamp)), 0 };
 	struct kube_error kerr = { 0 };
 	json_object *out = NULL;
 	int attempt, ret;
@@ -76,22 +125,21 @@ int ipam_handle_adjust(struct ipam_engine *e, const char *handle_id, const char 
 		ipam_set_err(err, errlen, "handle ID \"%.200s\" cannot be an object name", handle_id);
 		return ret;
 	}
+	/* An ADD's handle is almost always new: try the create first. */
+	if (delta > 0) {
+		ret = handle_create(e, &ctx, &kerr);
+		if (ret != -EEXIST) {
+			if (ret < 0)
+				ipam_set_err(err, errlen, "creating IPAMHandle %s: %s", name,
+					     kerr.message);
+			return ret;
+		}
+	}
 	for (attempt = 0; attempt <= e->cas_retries; attempt++) {
 		ret = kube_update_cas(e->client, &ipam_res_handles, NULL, name, handle_mutate, &ctx,
 				      e->cas_retries, &out, &kerr);
 		if (ret == -ENOENT && delta > 0) {
-			struct ipamhandle h;
-			json_object *obj;
-
-			ret = ipam_handle_init(&h, handle_id);
-			if (ret == 0)
-				ret = ipam_handle_add(&h, block_cidr, delta);
-			obj = ret == 0 ? ipamhandle_to_json(&h) : NULL;
-			ipamhandle_free(&h);
-			if (ret < 0 || !obj)
-				return ret < 0 ? ret : -ENOMEM;
-			ret = kube_create(e->client, &ipam_res_handles, NULL, obj, NULL, &kerr);
-			json_object_put(obj);
+			ret = handle_create(e, &ctx, &kerr);
 			if (ret == -EEXIST)
 				continue; /* created concurrently: update it instead */
 		} else if (ret == -ENOENT) {
@@ -224,6 +272,12 @@ int ipam_claim_block(struct ipam_engine *e, const struct cidr *cidr, const char 
 	if (ret < 0)
 		goto out;
 	block.strict_affinity = strict;
+	if (ipam_node_label_ok(node) &&
+	    labels_set(&block.meta.labels, IPAM_BLOCK_NODE_LABEL, node) < 0) {
+		ipamblock_free(&block);
+		ret = -ENOMEM;
+		goto out;
+	}
 	obj = ipamblock_to_json(&block);
 	ipamblock_free(&block);
 	if (!obj) {

@@ -1,10 +1,18 @@
 /* engine_state: what the engine reads — pools, IPAMConfig, the node's labels and
- * every IPAMBlock — plus the small helpers all engine files share.
+ * the IPAMBlocks — plus the small helpers all engine files share.
+ *
+ * Blocks are read two ways: every block (a claim, a borrow or an
+ * exhaustion message needs the whole picture), or only the node's own,
+ * selected by the IPAM_BLOCK_NODE_LABEL the claim put on them. The second
+ * is the steady state: its answer is a subset, never a different truth, and
+ * every write is a CAS anyway, so a list that is stale by the time we write
+ * costs a retry, never a duplicate.
  *
  * Invalid pools are skipped with a warning (an operator's typo must not stop
  * allocation from the valid pools); a block that cannot be trusted is still
  * loaded when its cidr is readable, because its range is occupied whatever
  * its content, and the planner treats it as full. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,18 +77,22 @@ void ipam_cluster_free(struct cluster *c)
 	for (i = 0; i < c->block_count; i++)
 		ipamblock_free(&c->blocks[i]);
 	free(c->blocks);
+	free(c->block_json);
+	json_object_put(c->block_list);
 	ipamconfig_free(&c->config);
 	labels_free(&c->node_labels);
 	memset(c, 0, sizeof(*c));
 }
 
-static int list_items(struct ipam_engine *e, const struct kube_resource *res, json_object **list,
-		      json_object **items, size_t *n, char *err, size_t errlen)
+static int list_items(struct ipam_engine *e, const struct kube_resource *res,
+		      const char *label_selector, json_object **list, json_object **items,
+		      size_t *n, char *err, size_t errlen)
 {
+	struct kube_list_opts opts = { label_selector, NULL, 0 };
 	struct kube_error kerr = { 0 };
 	int ret;
 
-	ret = kube_list(e->client, res, NULL, NULL, list, &kerr);
+	ret = kube_list(e->client, res, NULL, &opts, list, &kerr);
 	if (ret < 0) {
 		ipam_set_err(err, errlen, "listing %s: %s", res->plural, kerr.message);
 		return ret;
@@ -94,7 +106,34 @@ static int list_items(struct ipam_engine *e, const struct kube_resource *res, js
 	return 0;
 }
 
-int ipam_load_blocks(struct ipam_engine *e, struct cluster *c, char *err, size_t errlen)
+bool ipam_node_label_ok(const char *node)
+{
+	size_t len = node ? strlen(node) : 0, i;
+
+	if (len == 0 || len > 63 || !isalnum((unsigned char)node[0]) ||
+	    !isalnum((unsigned char)node[len - 1]))
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)node[i];
+
+		if (!isalnum(ch) && ch != '-' && ch != '_' && ch != '.')
+			return false;
+	}
+	return true;
+}
+
+const char *ipam_timestamp_now(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%s", "");
+	return buf;
+}
+
+static int load_blocks(struct ipam_engine *e, struct cluster *c, const char *selector,
+		       char *err, size_t errlen)
 {
 	json_object *list = NULL, *items;
 	size_t n, i;
@@ -103,13 +142,18 @@ int ipam_load_blocks(struct ipam_engine *e, struct cluster *c, char *err, size_t
 	for (i = 0; i < c->block_count; i++)
 		ipamblock_free(&c->blocks[i]);
 	free(c->blocks);
+	free(c->block_json);
+	json_object_put(c->block_list);
 	c->blocks = NULL;
+	c->block_json = NULL;
+	c->block_list = NULL;
 	c->block_count = 0;
-	ret = list_items(e, &ipam_res_blocks, &list, &items, &n, err, errlen);
+	ret = list_items(e, &ipam_res_blocks, selector, &list, &items, &n, err, errlen);
 	if (ret < 0)
 		return ret;
 	c->blocks = calloc(n + 1, sizeof(*c->blocks));
-	if (!c->blocks) {
+	c->block_json = calloc(n + 1, sizeof(*c->block_json));
+	if (!c->blocks || !c->block_json) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -117,7 +161,8 @@ int ipam_load_blocks(struct ipam_engine *e, struct cluster *c, char *err, size_t
 		struct model_errors errs = MODEL_ERRORS_INIT;
 		struct ipamblock *b = &c->blocks[c->block_count];
 
-		ret = ipamblock_from_json(json_object_array_get_idx(items, i), b, &errs);
+		c->block_json[c->block_count] = json_object_array_get_idx(items, i);
+		ret = ipamblock_from_json(c->block_json[c->block_count], b, &errs);
 		model_errors_free(&errs);
 		if (ret == -ENOMEM)
 			goto out;
@@ -130,9 +175,29 @@ int ipam_load_blocks(struct ipam_engine *e, struct cluster *c, char *err, size_t
 		c->block_count++;
 	}
 	ret = 0;
+	c->block_list = list;
+	list = NULL;
 out:
 	json_object_put(list);
 	return ret;
+}
+
+int ipam_load_blocks(struct ipam_engine *e, struct cluster *c, char *err, size_t errlen)
+{
+	c->blocks_partial = false;
+	return load_blocks(e, c, NULL, err, errlen);
+}
+
+int ipam_load_node_blocks(struct ipam_engine *e, const char *node, struct cluster *c,
+			  char *err, size_t errlen)
+{
+	char selector[128];
+
+	if (!ipam_node_label_ok(node))
+		return ipam_load_blocks(e, c, err, errlen);
+	snprintf(selector, sizeof(selector), "%s=%s", IPAM_BLOCK_NODE_LABEL, node);
+	c->blocks_partial = true;
+	return load_blocks(e, c, selector, err, errlen);
 }
 
 int ipam_load_pools(struct ipam_engine *e, struct cluster *c, char *err, size_t errlen)
@@ -141,7 +206,7 @@ int ipam_load_pools(struct ipam_engine *e, struct cluster *c, char *err, size_t 
 	size_t n, i;
 	int ret;
 
-	ret = list_items(e, &ipam_res_pools, &list, &items, &n, err, errlen);
+	ret = list_items(e, &ipam_res_pools, NULL, &list, &items, &n, err, errlen);
 	if (ret < 0)
 		return ret;
 	c->pools = calloc(n + 1, sizeof(*c->pools));
@@ -186,7 +251,9 @@ int ipam_load_config(struct ipam_engine *e, struct cluster *c, char *err, size_t
 	json_object *obj = NULL;
 	int ret;
 
+	ipamconfig_free(&c->config);
 	ipamconfig_init(&c->config);
+	c->config_loaded = true;
 	ret = kube_get(e->client, &ipam_res_configs, NULL, "default", &obj, &kerr);
 	if (ret == -ENOENT)
 		return 0;

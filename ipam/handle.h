@@ -25,6 +25,12 @@
 
 #include "model/ipamhandle.h"
 
+/* Annotation the engine sets on an IPAMHandle at every increment: when it
+ * last counted an address in (RFC 3339 UTC, the writer's clock). An ADD
+ * writes its block after this, so gc measures a handle's age from the
+ * newest of this and metadata.creationTimestamp (docs/ipam.md). */
+#define IPAM_HANDLE_ASSIGNED_AT "twill.dev/assigned-at"
+
 /* Longest handle object name plus NUL. */
 #define IPAM_HANDLE_NAME_MAX 254
 

@@ -182,3 +182,24 @@ long ipam_pool_find_containing(const struct ippool *pools, size_t n, const struc
 			return (long)i;
 	return -1;
 }
+
+bool ipam_pools_need_node_labels(const struct ippool *pools, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *t = pools[i].node_selector;
+		size_t len;
+
+		if (!t)
+			continue;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		len = strlen(t);
+		while (len && (t[len - 1] == ' ' || t[len - 1] == '\t'))
+			len--;
+		if (len != 5 || strncmp(t, "all()", 5) != 0)
+			return true;
+	}
+	return false;
+}

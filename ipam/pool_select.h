@@ -20,6 +20,7 @@
 #ifndef TWILL_IPAM_POOL_SELECT_H
 #define TWILL_IPAM_POOL_SELECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "labels.h"
@@ -40,6 +41,11 @@ struct ipam_pool_query {
  * when whylen is 0. */
 int ipam_pool_select(const struct ippool *pools, size_t n, const struct ipam_pool_query *q,
 		     size_t *order, size_t *count, char *why, size_t whylen);
+
+/* Whether selecting among pools can depend on the node's labels: false
+ * when every pool's nodeSelector is absent or exactly "all()" (surrounding
+ * blanks allowed), so the caller may skip reading the Node. */
+bool ipam_pools_need_node_labels(const struct ippool *pools, size_t n);
 
 /* Index of the pool (among pools) whose cidr contains the block or address
  * prefix c; -1 when none. */

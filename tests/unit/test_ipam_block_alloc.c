@@ -16,8 +16,9 @@ static void make_block(struct ipamblock *b, const char *text, const char *node)
 	assert_int_equal(ipam_block_check(b), 0);
 }
 
-static const struct ipam_attrs pod_a = { "net.a", "default", "pod-a", "node1" };
-static const struct ipam_attrs pod_b = { "net.b", "default", "pod-b", "node1" };
+static const struct ipam_attrs pod_a = { "net.a", "default", "pod-a", "node1", NULL };
+static const struct ipam_attrs pod_b = { "net.b", "default", "pod-b", "node1",
+					 "2026-01-02T03:04:05Z" };
 
 static void addr_text(const struct ipamblock *b, uint64_t ord, char *buf, size_t size)
 {
@@ -75,6 +76,9 @@ static void test_assign_sequential_and_attributes(void **state)
 	assert_int_equal(b.attribute_count, 2);
 	assert_string_equal(b.attributes[b.allocations[2]].handle_id, "net.b");
 	assert_string_equal(labels_get(&b.attributes[b.allocations[2]].secondary, "pod"), "pod-b");
+	assert_string_equal(labels_get(&b.attributes[b.allocations[2]].secondary, "timestamp"),
+			    "2026-01-02T03:04:05Z");
+	assert_null(labels_get(&b.attributes[b.allocations[0]].secondary, "timestamp"));
 	assert_string_equal(labels_get(&b.attributes[b.allocations[0]].secondary, "namespace"),
 			    "default");
 	/* the same attributes again share the attribute entry */
@@ -264,7 +268,7 @@ static void test_corrupted_block_refused(void **state)
 static void test_bad_assign_args(void **state)
 {
 	struct ipamblock b;
-	struct ipam_attrs none = { NULL, NULL, NULL, NULL };
+	struct ipam_attrs none = { NULL, NULL, NULL, NULL, NULL };
 	uint64_t ords[1];
 	size_t got;
 

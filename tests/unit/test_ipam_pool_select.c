@@ -186,6 +186,24 @@ static void test_find_containing(void **state)
 	assert_int_equal(ipam_pool_find_containing(pools, 2, &c), -1);
 }
 
+/* The engine skips reading the Node only when no selector can look at it. */
+static void test_need_node_labels(void **state)
+{
+	struct ippool pools[3];
+
+	(void)state;
+	make_pool(&pools[0], "a", "10.0.0.0/16", 26, NULL);
+	make_pool(&pools[1], "b", "10.1.0.0/16", 26, " all() ");
+	assert_false(ipam_pools_need_node_labels(pools, 2));
+	assert_false(ipam_pools_need_node_labels(pools, 0));
+	make_pool(&pools[2], "c", "10.2.0.0/16", 26, "!has(zone)");
+	assert_true(ipam_pools_need_node_labels(pools, 3));
+	make_pool(&pools[2], "c", "10.2.0.0/16", 26, "");
+	assert_true(ipam_pools_need_node_labels(pools, 3));
+	make_pool(&pools[2], "c", "10.2.0.0/16", 26, "all() || zone == 'a'");
+	assert_true(ipam_pools_need_node_labels(pools, 3));
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_all_enabled_sorted_by_name),
 	cmocka_unit_test(test_disabled_pool_skipped),
@@ -196,6 +214,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_use_and_deletion),
 	cmocka_unit_test(test_no_pools_and_tiny_buffer),
 	cmocka_unit_test(test_find_containing),
+	cmocka_unit_test(test_need_node_labels),
 };
 
 TWILL_TEST_MAIN(tests)
