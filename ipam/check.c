@@ -163,6 +163,21 @@ static bool pod_gone(const struct ipam_snapshot *s, const struct ipamblock_attri
 	return false;
 }
 
+static time_t newest(time_t a, time_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Age of a handle for gc: its creation, or its last increment when the
+ * engine recorded one later (a handle counted up again by a newer ADD is
+ * as young as that ADD). */
+static time_t handle_since(const struct ipamhandle *h)
+{
+	return newest(ipam_parse_timestamp(h->meta.creation_timestamp),
+		      ipam_parse_timestamp(labels_get(&h->meta.annotations,
+						      IPAM_HANDLE_ASSIGNED_AT)));
+}
+
 struct held {
 	struct ip_addr ip;
 	size_t block;
@@ -252,7 +267,9 @@ static int check_allocations(const struct ipam_snapshot *s, struct ipam_findings
 					goto oom;
 				copy(f->detail, sizeof(f->detail), why);
 				copy(f->object, sizeof(f->object), h->meta.name);
-				f->since = ipam_parse_timestamp(h->meta.creation_timestamp);
+				f->since = newest(handle_since(h),
+						  ipam_parse_timestamp(labels_get(&a->secondary,
+										  IPAM_ATTR_TIMESTAMP)));
 			}
 			if (f) {
 				ip_format(&ip, f->ip, sizeof(f->ip));
@@ -329,7 +346,7 @@ static int check_handles(const struct ipam_snapshot *s, struct ipam_findings *ou
 			j = (size_t)ipam_handle_total(h);
 			snprintf(f->detail, sizeof(f->detail),
 				 "handle records %zu addresses, no block holds any", j);
-			f->since = ipam_parse_timestamp(h->meta.creation_timestamp);
+			f->since = handle_since(h);
 		}
 	}
 	return 0;

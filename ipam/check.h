@@ -7,10 +7,14 @@
  * (since; 0 = unknown) so gc can honour a grace period:
  *   LEAKED         an allocation whose pod (attributes namespace/pod) no
  *                  longer exists, or exists with another twill.dev/
- *                  containerID than the handle's; since = handle creation
+ *                  containerID than the handle's; since = the newest of
+ *                  the handle's creation, its IPAM_HANDLE_ASSIGNED_AT and
+ *                  the allocation's IPAM_ATTR_TIMESTAMP
  *   NO_HANDLE      an allocation whose handle has no IPAMHandle object
  *   EMPTY_HANDLE   an IPAMHandle holding no address in any block;
- *                  since = handle creation
+ *                  since = the newer of the handle's creation and its
+ *                  IPAM_HANDLE_ASSIGNED_AT (an ADD in flight stamps it
+ *                  before it writes the block)
  *   UNDERCOUNT     a handle records fewer addresses in a block than the
  *                  block holds for it (breaks the engine's invariant)
  *   ORPHAN_BLOCK   a block affine to a node that has no Node object;

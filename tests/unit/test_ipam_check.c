@@ -157,6 +157,48 @@ static void test_leaked_when_pod_gone(void **state)
 	assert_int_equal(f->since, ipam_parse_timestamp("2026-01-01T00:00:00Z"));
 }
 
+/* gc's age of a leak is the newest stamp the engine left: a handle counted
+ * up again (assigned-at) or an allocation made (timestamp) after the
+ * handle's creation makes the finding that young. */
+static void test_age_is_the_newest_stamp(void **state)
+{
+	struct fixture *fx = *state;
+	const struct ipam_finding *f;
+	size_t i;
+
+	free(fx->s.pods[0].namespace);
+	fx->s.pods[0].namespace = strdup("other");
+	assert_int_equal(labels_set(&fx->s.handles[0].meta.annotations, "twill.dev/assigned-at",
+				    "2026-03-01T00:00:00Z"), 0);
+	run(fx);
+	f = only(fx, IPAM_FINDING_LEAKED);
+	assert_int_equal(f->since, ipam_parse_timestamp("2026-03-01T00:00:00Z"));
+	assert_int_equal(labels_set(&fx->s.blocks[0].attributes[0].secondary, "timestamp",
+				    "2026-04-01T00:00:00Z"), 0);
+	run(fx);
+	f = only(fx, IPAM_FINDING_LEAKED);
+	assert_int_equal(f->since, ipam_parse_timestamp("2026-04-01T00:00:00Z"));
+	/* an older stamp never makes it older than the handle */
+	assert_int_equal(labels_set(&fx->s.blocks[0].attributes[0].secondary, "timestamp",
+				    "2025-01-01T00:00:00Z"), 0);
+	run(fx);
+	f = only(fx, IPAM_FINDING_LEAKED);
+	assert_int_equal(f->since, ipam_parse_timestamp("2026-03-01T00:00:00Z"));
+	/* an empty handle counted up again is as young as that increment */
+	free(fx->s.pods[0].namespace);
+	fx->s.pods[0].namespace = strdup("ns");
+	add_handle(&fx->s, HANDLE("net.c3", "net.c3", "2026-02-01T00:00:00Z", "10.0.0.0/30", 1));
+	assert_int_equal(labels_set(&fx->s.handles[2].meta.annotations, "twill.dev/assigned-at",
+				    "2026-05-01T00:00:00Z"), 0);
+	run(fx);
+	f = NULL;
+	for (i = 0; i < fx->f.count; i++)
+		if (fx->f.items[i].kind == IPAM_FINDING_EMPTY_HANDLE)
+			f = &fx->f.items[i];
+	assert_non_null(f);
+	assert_int_equal(f->since, ipam_parse_timestamp("2026-05-01T00:00:00Z"));
+}
+
 static void test_leaked_when_pod_recreated(void **state)
 {
 	struct fixture *fx = *state;
@@ -315,6 +357,7 @@ static void test_cni_check_of_one_handle(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_leaked_when_pod_gone, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_age_is_the_newest_stamp, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_leaked_when_pod_recreated, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_pods_unknown_means_no_leak_rule, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_no_handle_and_empty_handle, setup, teardown),
