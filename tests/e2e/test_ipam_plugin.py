@@ -1,12 +1,18 @@
 """twill-ipam, the CNI IPAM plugin, against the test API server: ADD/CHECK/DEL in every
 supported cniVersion, pools from the config and from pod/namespace annotations, DEL
-idempotence, and the error objects (exhausted, no pool, unreachable, TLS, 401, bad config)."""
+idempotence, the error objects (exhausted, no pool, unreachable, TLS, 401, bad config), the
+steady-state request budget of an ADD/DEL (read from the API server's request log) and the
+per-node host lock (ipam.lock_dir, a private temporary directory here)."""
 
+import fcntl
 import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
+import tempfile
+import urllib.parse
 import uuid
 
 import pytest
@@ -23,16 +29,24 @@ def plugin():
     return path
 
 
+LOCK_DIR = None  # the module's private ipam.lock_dir
+
+
 @pytest.fixture(scope="module")
 def api(apiserver):
+    global LOCK_DIR
     apiserver.apply_crds()
-    return apiserver
+    LOCK_DIR = tempfile.mkdtemp(prefix="twill-ipam-lock-")
+    try:
+        yield apiserver
+    finally:
+        shutil.rmtree(LOCK_DIR, ignore_errors=True)
 
 
 def netconf(kubeconfig, version="1.0.0", **ipam):
     conf = {"cniVersion": version, "name": "testnet", "type": "twill-cni",
             "ipam": dict({"type": "twill-ipam", "kubeconfig": kubeconfig,
-                          "nodename": "plug-node"}, **ipam)}
+                          "nodename": "plug-node", "lock_dir": LOCK_DIR}, **ipam)}
     return conf
 
 
@@ -144,6 +158,8 @@ def test_annotations_override_config_and_attributes(api, pools):
     assert got["p2"][1] in ipaddress.ip_network("10.61.0.0/24")   # pod's own
     attrs = [a for b in items(api, "ipamblocks") for a in b["spec"]["attributes"]]
     sec = {a["handle_id"]: a["secondary"] for a in attrs}
+    stamp = sec["testnet." + got["p1"][0]].pop("timestamp")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp), stamp
     assert sec["testnet." + got["p1"][0]] == {"namespace": "annns", "pod": "p1",
                                               "node": "plug-node"}
     for pod in ("p1", "p2"):
@@ -211,6 +227,71 @@ def test_api_errors_are_clear(api, tmp_path):
         rc, out, _ = run("ADD", netconf(kc), "e3")
         assert rc != 0 and out["msg"].startswith("TLS error talking to "), out
         assert "CA" in out["msg"]
+
+
+def requests_since(api, offset):
+    with open(api.request_log) as f:
+        f.seek(offset)
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def test_steady_state_request_budget(api, pools):
+    """Once the node holds a block with room, an ADD is 4 requests (list pools, list the
+    node's blocks by label, create the handle, one block update) and a DEL 4 (read the
+    handle, read and update the block, delete the handle), with no conflict."""
+    pools("budget", "10.64.0.0/24", 26)
+    conf = netconf(api.kubeconfig, ipv4_pools=["budget"])
+    rc, out, err = run("ADD", conf, "budget-0")  # claims the block
+    assert rc == 0, (out, err)
+    blocks = [b for b in items(api, "ipamblocks") if b["spec"]["cidr"] == "10.64.0.0/26"]
+    assert blocks[0]["metadata"]["labels"] == {"twill.dev/node": "plug-node"}
+    for i in range(1, 4):
+        offset = os.path.getsize(api.request_log)
+        rc, out, err = run("ADD", conf, "budget-%d" % i)
+        assert rc == 0, (out, err)
+        reqs = requests_since(api, offset)
+        assert [(r["verb"], r["resource"], r["code"]) for r in reqs] == [
+            ("list", "ippools", 200), ("list", "ipamblocks", 200),
+            ("create", "ipamhandles", 201), ("update", "ipamblocks", 200)], reqs
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(reqs[1]["path"]).query)
+        assert query["labelSelector"] == ["twill.dev/node=plug-node"], reqs[1]
+    handle = [h for h in items(api, "ipamhandles") if h["spec"]["handleID"] == "testnet.budget-3"]
+    assert handle[0]["metadata"]["annotations"]["twill.dev/assigned-at"].endswith("Z")
+    attrs = [a for b in blocks for a in b["spec"]["attributes"]]
+    assert attrs and all(a["secondary"]["timestamp"].endswith("Z") for a in attrs), attrs
+    for i in range(4):
+        offset = os.path.getsize(api.request_log)
+        rc, out, err = run("DEL", conf, "budget-%d" % i)
+        assert rc == 0, (out, err)
+        reqs = requests_since(api, offset)
+        verbs = [(r["verb"], r["resource"]) for r in reqs]
+        if i < 3:  # the last DEL also gives the emptied block back
+            assert verbs == [("get", "ipamhandles"), ("get", "ipamblocks"),
+                             ("update", "ipamblocks"), ("delete", "ipamhandles")], reqs
+        assert all(r["code"] < 300 for r in reqs), reqs
+    assert [b for b in items(api, "ipamblocks") if b["spec"]["cidr"] == "10.64.0.0/26"] == []
+
+
+def test_host_lock_timeout_is_clear(api, pools):
+    """While another process holds the node's lock, an ADD waits at most timeout_seconds and
+    then fails with CNI code 11 naming the lock file; once it is free the ADD goes through."""
+    pools("locked", "10.65.0.0/24", 28)
+    conf = netconf(api.kubeconfig, ipv4_pools=["locked"], timeout_seconds=1)
+    path = os.path.join(LOCK_DIR, "ipam.plug-node.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        rc, out, err = run("ADD", conf, "locked-1")
+        assert rc != 0 and out["code"] == 11, (out, err)
+        assert path in out["msg"] and "still held" in out["msg"], out
+        assert [h for h in items(api, "ipamhandles")
+                if h["spec"]["handleID"] == "testnet.locked-1"] == []
+    finally:
+        os.close(fd)
+    rc, out, err = run("ADD", conf, "locked-1")
+    assert rc == 0, (out, err)
+    rc, out, err = run("DEL", conf, "locked-1")
+    assert rc == 0, (out, err)
 
 
 def test_bad_config_and_version(api):
