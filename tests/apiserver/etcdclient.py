@@ -1,8 +1,9 @@
 """Minimal etcd v3 client over the JSON gRPC gateway (stdlib http.client).
 
-Contract: keys and values are bytes; revisions are ints. Unary calls reuse one keep-alive
-HTTP connection per thread (the IPAM tests hammer the server from many processes, and a TCP
-handshake per call would dominate). Every call raises EtcdError on a gateway error and
+Contract: keys and values are bytes; revisions are ints. Unary calls borrow a keep-alive HTTP
+connection from a pool shared by all threads and give it back (the API server runs a thread per
+client connection, and a plugin exec is one short connection: a TCP handshake to etcd per
+client would dominate; kube-apiserver likewise shares its etcd connections). Every call raises EtcdError on a gateway error and
 EtcdCompacted when the requested revision has been compacted. watch() opens its own
 connection and yields decoded responses until close() is called from any thread.
 """
@@ -65,19 +66,29 @@ class EtcdClient:
             raise ValueError("only http:// etcd endpoints are supported: %r" % endpoint)
         self.host, self.port = u.hostname, u.port or 2379
         self.timeout = timeout
-        self._local = threading.local()
+        self._idle = []  # kept-alive connections not in use
+        self._idle_lock = threading.Lock()
 
-    def _conn(self):
-        c = getattr(self._local, "conn", None)
-        if c is None:
-            c = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            self._local.conn = c
-        return c
+    _IDLE_MAX = 16
+
+    def _take(self, fresh=False):
+        if not fresh:
+            with self._idle_lock:
+                if self._idle:
+                    return self._idle.pop()
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+
+    def _give_back(self, c):
+        with self._idle_lock:
+            if len(self._idle) < self._IDLE_MAX:
+                self._idle.append(c)
+                return
+        c.close()
 
     def _call(self, path, body):
         data = json.dumps(body).encode()
         for attempt in (0, 1):
-            c = self._conn()
+            c = self._take(fresh=attempt > 0)
             try:
                 c.request("POST", path, data, {"Content-Type": "application/json"})
                 r = c.getresponse()
@@ -86,9 +97,9 @@ class EtcdClient:
             except (http.client.HTTPException, OSError):
                 # A kept-alive connection may have been closed by etcd; retry once fresh.
                 c.close()
-                self._local.conn = None
                 if attempt:
                     raise
+        self._give_back(c)
         return _check(json.loads(raw))
 
     # --- unary API -------------------------------------------------------------------
