@@ -389,6 +389,9 @@ int felix_daemon_run(const struct felix_daemon_opts *opts)
 	f.timer_fd = -1;
 	f.signal_fd = -1;
 	f.refresh_s = opts->refresh_interval_s > 0 ? opts->refresh_interval_s : 90;
+	/* The default until a FelixConfiguration is read: never remove the
+	 * table because configuration is missing. */
+	f.policy_config_enabled = true;
 	log_info("event=start node=%s bgp=%s policy=%s", opts->node_name,
 		 opts->bgp_disabled ? "disabled" : "bird",
 		 opts->policy_enabled < 0 ? "config" : opts->policy_enabled ? "on" : "off");
