@@ -14,6 +14,7 @@
 #include "felix_state.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "felix_snapshot.h"
 #include "log.h"
 #include "netlink.h"
+#include "object_trim.h"
 #include "route_netlink.h"
 #include "ipip_alloc.h"
 #include "ipip_netlink.h"
@@ -147,6 +149,11 @@ static int ipip_desired(struct felix *f, const struct felix_snapshot *snap,
 	return ipip_mgr_set_desired(f->ipip, &spec);
 }
 
+static bool pod_is_local(json_object *pod, void *node)
+{
+	return felix_pod_event_is_local(NULL, pod, node);
+}
+
 static int recompute(struct felix *f)
 {
 	struct felix_lists lists = {0};
@@ -160,7 +167,9 @@ static int recompute(struct felix *f)
 	lists.nodes = informer_list(f->inf[INF_NODES]);
 	lists.pools = informer_list(f->inf[INF_POOLS]);
 	lists.blocks = informer_list(f->inf[INF_BLOCKS]);
-	lists.pods = informer_list(f->inf[INF_PODS]);
+	/* The informer holds every pod (policy peers); calc wants this node's. */
+	lists.pods = informer_list_matching(f->inf[INF_PODS], pod_is_local,
+					    (void *)f->opts->node_name);
 	lists.configs = informer_list(f->inf[INF_CONFIGS]);
 	rc = felix_snapshot_build(&snap, f->opts->node_name, &lists);
 	if (rc < 0)
@@ -290,6 +299,7 @@ void felix_apply(struct felix *f, bool resync)
 	struct vxlan_apply_stats vst;
 	uint64_t t0;
 	int rc = 0, prc, vrc, irc, rrc, nrc;
+	bool recomputed = false;
 
 	f->apply_at = 0;
 	if (!felix_all_synced(f))
@@ -297,6 +307,7 @@ void felix_apply(struct felix *f, bool resync)
 	if (f->dirty || !f->routes) {
 		/* Cleared first: recompute may mark it again (VTEP retry). */
 		f->dirty = false;
+		recomputed = true;
 		rc = recompute(f);
 		if (rc < 0) {
 			log_error("event=recalc_failed err=%d", rc);
@@ -308,6 +319,11 @@ void felix_apply(struct felix *f, bool resync)
 	}
 	t0 = felix_now_ms();
 	prc = policy_step(f, resync);
+	if (recomputed || !f->applied_once) {
+		/* A recompute and the informers' lists free many small json-c
+		 * objects; hand whole free pages back (memory goal, docs/felix.md). */
+		malloc_trim(0);
+	}
 	vrc = vxlan_mgr_apply(f->vxlan, &vst);
 	irc = ipip_mgr_apply(f->ipip, NULL);
 	if (irc < 0)

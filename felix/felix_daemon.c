@@ -281,6 +281,7 @@ static int start_informers(struct felix *f)
 		case INF_PODS:
 			io.field_selector = f->policy_watch ? NULL : f->pod_selector;
 			io.transform = felix_trim_pod;
+			io.compact_cache = true; /* ~0.5 KB instead of ~8 KB a pod */
 			io.handlers.on_add = on_pod_add;
 			io.handlers.on_update = on_pod_update;
 			io.handlers.on_delete = on_pod_delete;

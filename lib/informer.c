@@ -48,6 +48,7 @@ struct informer {
 	int watch_timeout_seconds;
 	long page_size;
 	void (*transform)(json_object *obj);
+	bool compact; /* cache values are JSON text (json_type_string) */
 
 	pthread_t thread;
 	bool started;
@@ -138,6 +139,32 @@ static json_object *informer_copy(json_object *src)
 	return dst;
 }
 
+/* What the cache stores for obj: obj itself (a reference) or its text. */
+static json_object *informer_cache_value(const struct informer *inf, json_object *obj)
+{
+	const char *text;
+
+	if (!inf->compact)
+		return json_object_get(obj);
+	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	return text ? json_object_new_string(text) : NULL;
+}
+
+/* A new reference to the object a cache value stands for: the value itself
+ * (shared; callers hand it on, never edit it) or a fresh parse. */
+static json_object *informer_cache_object(const struct informer *inf, json_object *val)
+{
+	if (!inf->compact)
+		return json_object_get(val);
+	return json_tokener_parse(json_object_get_string(val));
+}
+
+/* A private copy for a consumer. */
+static json_object *informer_cache_copy(const struct informer *inf, json_object *val)
+{
+	return inf->compact ? json_tokener_parse(json_object_get_string(val)) : informer_copy(val);
+}
+
 /* Queue an event; takes ownership of old_obj/new_obj. Lock held. */
 static int informer_enqueue(struct informer *inf, enum informer_change change,
 			    json_object *old_obj, json_object *new_obj)
@@ -163,10 +190,14 @@ static int informer_enqueue(struct informer *inf, enum informer_change change,
 static int informer_apply(struct informer *inf, enum informer_change change, const char *key,
 			  json_object *new_obj)
 {
-	json_object *old = NULL, *copy = NULL;
+	json_object *old = NULL, *copy = NULL, *val = NULL;
 
-	if (json_object_object_get_ex(inf->cache, key, &old))
-		json_object_get(old); /* survive removal; the event owns it now */
+	if (json_object_object_get_ex(inf->cache, key, &val)) {
+		/* survives removal from the cache; the event owns it now */
+		old = informer_cache_object(inf, val);
+		if (!old)
+			return -ENOMEM;
+	}
 	if (change == INFORMER_DELETE) {
 		if (!old)
 			return 0; /* never seen: nothing to tell */
@@ -180,7 +211,9 @@ static int informer_apply(struct informer *inf, enum informer_change change, con
 	if (inf->transform)
 		inf->transform(new_obj);
 	copy = informer_copy(new_obj);
-	if (!copy || json_object_object_add(inf->cache, key, json_object_get(new_obj))) {
+	val = copy ? informer_cache_value(inf, new_obj) : NULL;
+	if (!val || json_object_object_add(inf->cache, key, val)) {
+		json_object_put(val);
 		json_object_put(copy);
 		json_object_put(old);
 		return -ENOMEM;
@@ -222,6 +255,7 @@ static int informer_list_once(struct informer *inf)
 	struct kube_error err = { 0 };
 	json_object *list = NULL, *items = NULL;
 	const char *rv;
+	char listed_rv[64];
 	int rc;
 
 	rc = kube_list(inf->client, &inf->resource, inf->namespace, &opts, &list, &err);
@@ -243,7 +277,10 @@ static int informer_list_once(struct informer *inf)
 		} else {
 			json_object_object_foreach(inf->cache, k, v)
 			{
-				if (json_object_object_add(snapshot, k, json_object_get(v))) {
+				json_object *o = informer_cache_object(inf, v);
+
+				if (!o || json_object_object_add(snapshot, k, o)) {
+					json_object_put(o);
 					rc = -ENOMEM;
 					break;
 				}
@@ -254,6 +291,10 @@ static int informer_list_once(struct informer *inf)
 		}
 	}
 	snprintf(inf->resource_version, sizeof(inf->resource_version), "%s", rv ? rv : "");
+	snprintf(listed_rv, sizeof(listed_rv), "%s", rv ? rv : "");
+	/* Freed before anyone learns the list is in: a consumer that trims its
+	 * heap once in sync (felix) then sees the whole list's memory free. */
+	json_object_put(list); /* rv points into it */
 	if (!rc) {
 		if (inf->synced)
 			inf->stats.relists++;
@@ -263,8 +304,7 @@ static int informer_list_once(struct informer *inf)
 	pthread_mutex_unlock(&inf->lock);
 	informer_signal(inf);
 	log_info("event=informer_listed resource=%s resourceVersion=%s",
-		 inf->resource.plural, rv ? rv : "");
-	json_object_put(list); /* rv points into it */
+		 inf->resource.plural, listed_rv);
 	return rc;
 }
 
@@ -402,6 +442,7 @@ int informer_new(struct kube_client *client, const struct informer_options *opts
 	inf->watch_timeout_seconds = opts->watch_timeout_seconds;
 	inf->page_size = opts->page_size;
 	inf->transform = opts->transform;
+	inf->compact = opts->compact_cache;
 	inf->tail = &inf->head;
 	inf->efd = -1;
 	pthread_mutex_init(&inf->lock, NULL);
@@ -509,12 +550,13 @@ json_object *informer_get(struct informer *inf, const char *ns, const char *name
 		return NULL;
 	pthread_mutex_lock(&inf->lock);
 	if (json_object_object_get_ex(inf->cache, key, &obj))
-		copy = informer_copy(obj);
+		copy = informer_cache_copy(inf, obj);
 	pthread_mutex_unlock(&inf->lock);
 	return copy;
 }
 
-json_object *informer_list(struct informer *inf)
+json_object *informer_list_matching(struct informer *inf,
+				    bool (*match)(json_object *obj, void *ctx), void *ctx)
 {
 	json_object *arr = json_object_new_array(), *copy;
 
@@ -525,7 +567,17 @@ json_object *informer_list(struct informer *inf)
 		json_object_object_foreach(inf->cache, key, obj)
 		{
 			(void)key;
-			copy = informer_copy(obj);
+			if (inf->compact) {
+				copy = informer_cache_copy(inf, obj);
+				if (copy && match && !match(copy, ctx)) {
+					json_object_put(copy);
+					continue;
+				}
+			} else {
+				if (match && !match(obj, ctx))
+					continue;
+				copy = informer_copy(obj);
+			}
 			if (!copy || json_object_array_add(arr, copy)) {
 				json_object_put(copy);
 				json_object_put(arr);
@@ -536,6 +588,11 @@ json_object *informer_list(struct informer *inf)
 	}
 	pthread_mutex_unlock(&inf->lock);
 	return arr;
+}
+
+json_object *informer_list(struct informer *inf)
+{
+	return informer_list_matching(inf, NULL, NULL);
 }
 
 void informer_stats(struct informer *inf, struct informer_stats *out)

@@ -53,6 +53,11 @@ struct informer_options {
 	 * It edits obj in place and must keep metadata.name, .namespace and
 	 * .resourceVersion. Must be pure (no shared state). */
 	void (*transform)(json_object *obj);
+	/* Keep cached objects serialised (a json-c tree costs ~20x the text
+	 * for small objects: a 16-slot hash table per JSON object). Every
+	 * get/list/event then parses its copy. For large caches of small
+	 * objects (all pods of a cluster). */
+	bool compact_cache;
 };
 
 struct informer_stats {
@@ -82,6 +87,11 @@ bool informer_synced(struct informer *inf);
 json_object *informer_get(struct informer *inf, const char *ns, const char *name);
 /* New array of deep copies of every cached object (NULL on -ENOMEM). */
 json_object *informer_list(struct informer *inf);
+/* The same restricted to objects match() accepts (it gets a borrowed
+ * object; called under the informer's lock, so it must not call back into
+ * the informer). Memory stays proportional to the result, not the cache. */
+json_object *informer_list_matching(struct informer *inf,
+				    bool (*match)(json_object *obj, void *ctx), void *ctx);
 void informer_stats(struct informer *inf, struct informer_stats *out);
 void informer_free(struct informer *inf);
 

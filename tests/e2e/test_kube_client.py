@@ -78,9 +78,10 @@ def test_cas_retry_wins_exactly_once(apiserver):
 # --- informer: compaction -> 410 -> re-list -----------------------------------------------
 
 class Informer:
-    def __init__(self, apiserver, selector, watch_timeout):
+    def __init__(self, apiserver, selector, watch_timeout, compact=False):
         self.p = subprocess.Popen(
-            [prog("kube_informer"), apiserver.kubeconfig, NS, selector, str(watch_timeout)],
+            [prog("kube_informer"), apiserver.kubeconfig, NS, selector, str(watch_timeout)]
+            + (["compact"] if compact else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.q = queue.Queue()
         self.t = threading.Thread(target=self._read, daemon=True)
@@ -143,13 +144,15 @@ def server_cache(apiserver, selector):
                              for o in items)
 
 
-def test_informer_relists_after_compaction_with_exact_diff(apiserver, etcd):
+# compact: the cache keeps objects as JSON text (felix's all-pods informer)
+@pytest.mark.parametrize("compact", [False, True], ids=["tree", "compact"])
+def test_informer_relists_after_compaction_with_exact_diff(apiserver, etcd, compact):
     label = "inf" + uuid.uuid4().hex[:8]
     selector = "app=" + label
     objs = {n: make_cm(apiserver, "%s-%s" % (label, n), {"app": label}, {"v": "1"})
             for n in ("a", "b", "c", "d")}
     make_cm(apiserver, label + "-other", {"app": "not-" + label})  # filtered out
-    inf = Informer(apiserver, selector, watch_timeout=1)
+    inf = Informer(apiserver, selector, watch_timeout=1, compact=compact)
     try:
         events, _ = inf.until("SYNCED")
         assert sorted(events) == sorted("ADD default/%s %s" % (o["metadata"]["name"],
@@ -203,10 +206,11 @@ def test_informer_relists_after_compaction_with_exact_diff(apiserver, etcd):
         assert inf.close() == 0
 
 
-def test_informer_follows_watch_events(apiserver):
+@pytest.mark.parametrize("compact", [False, True], ids=["tree", "compact"])
+def test_informer_follows_watch_events(apiserver, compact):
     label = "live" + uuid.uuid4().hex[:8]
     selector = "app=" + label
-    inf = Informer(apiserver, selector, watch_timeout=1)
+    inf = Informer(apiserver, selector, watch_timeout=1, compact=compact)
     try:
         events, _ = inf.until("SYNCED")
         assert events == []

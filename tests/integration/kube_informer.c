@@ -90,7 +90,8 @@ int main(int argc, char **argv)
 	int rc, synced_told = 0, running = 1;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: %s KUBECONFIG NS LABELSELECTOR WATCH_TIMEOUT\n", argv[0]);
+		fprintf(stderr, "usage: %s KUBECONFIG NS LABELSELECTOR WATCH_TIMEOUT [compact]\n",
+			argv[0]);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
 	opts.namespace = argv[2];
 	opts.label_selector = argv[3];
 	opts.watch_timeout_seconds = atoi(argv[4]);
+	opts.compact_cache = argc > 5 && strcmp(argv[5], "compact") == 0;
 	rc = informer_new(client, &opts, &inf);
 	if (!rc)
 		rc = informer_start(inf);
