@@ -24,6 +24,7 @@
 #include "ctl.h"
 #include "engine.h"
 #include "gc.h"
+#include "gc_exec.h"
 #include "kube_client.h"
 #include "kubeconfig.h"
 #include "snapshot.h"
@@ -234,41 +235,6 @@ static int release(struct kube_client *c, const struct ipam_opts *o)
 	return 0;
 }
 
-static int gc_apply(struct kube_client *c, struct ipam_engine *e, const struct ipam_gc_action *a,
-		    char *err, size_t errlen)
-{
-	static const struct kube_resource affinities = { "twill.dev", "v1", "blockaffinities",
-							 false };
-	static const struct kube_resource blocks = { "twill.dev", "v1", "ipamblocks", false };
-	struct kube_error kerr;
-	struct ip_addr ip;
-	size_t n = 0;
-	bool released;
-	int rc;
-
-	memset(&kerr, 0, sizeof(kerr));
-	switch (a->kind) {
-	case IPAM_GC_RELEASE_HANDLE:
-		return ipam_release_handle(e, a->handle_id, &n, err, errlen);
-	case IPAM_GC_RELEASE_IP:
-		if (ip_parse(a->ip, &ip) < 0)
-			return -EINVAL;
-		rc = ipam_release_ip(e, &ip, a->handle_id, &released, err, errlen);
-		return rc == -EPERM ? 0 : rc; /* changed hands since: not leaked */
-	case IPAM_GC_DELETE_AFFINITY:
-	case IPAM_GC_DELETE_BLOCK:
-		rc = kube_delete(c, a->kind == IPAM_GC_DELETE_BLOCK ? &blocks : &affinities, NULL,
-				 a->object, a->resource_version[0] ? a->resource_version : NULL,
-				 &kerr);
-		if (rc == -ENOENT)
-			rc = 0;
-		if (rc < 0)
-			snprintf(err, errlen, "%s", kerr.message);
-		return rc;
-	}
-	return -EINVAL;
-}
-
 static int gc(struct kube_client *c, const struct ipam_opts *o)
 {
 	struct ipam_snapshot s;
@@ -293,13 +259,14 @@ static int gc(struct kube_client *c, const struct ipam_opts *o)
 		const struct ipam_gc_action *a = &plan.actions[i];
 		char err[IPAM_ERROR_MAX] = "";
 		const char *what = a->handle_id[0] ? a->handle_id : a->object;
+		bool changed;
 
 		if (o->dry_run) {
 			printf("would %s %s%s%s (%s)\n", ipam_gc_action_name(a->kind), what,
 			       a->ip[0] ? " " : "", a->ip, a->reason);
 			continue;
 		}
-		rc = gc_apply(c, e, a, err, sizeof(err));
+		rc = ipam_gc_exec(c, e, a, &changed, err, sizeof(err));
 		if (rc < 0) {
 			failed++;
 			fprintf(stderr, "twillctl ipam gc: %s %s: %s\n",

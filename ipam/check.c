@@ -530,6 +530,7 @@ void ipam_snapshot_free(struct ipam_snapshot *s)
 		free(s->pods[i].namespace);
 		free(s->pods[i].name);
 		free(s->pods[i].container_id);
+		free(s->pods[i].node);
 	}
 	free(s->pools);
 	free(s->blocks);

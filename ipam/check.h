@@ -49,6 +49,7 @@ struct ipam_pod_ref {
 	char *namespace;
 	char *name;
 	char *container_id; /* twill.dev/containerID annotation, NULL when absent */
+	char *node;         /* spec.nodeName, NULL when unscheduled */
 };
 
 struct ipam_snapshot {

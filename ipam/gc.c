@@ -24,6 +24,8 @@ const char *ipam_gc_action_name(enum ipam_gc_action_kind kind)
 		return "delete-affinity";
 	case IPAM_GC_DELETE_BLOCK:
 		return "delete-block";
+	case IPAM_GC_UNAFFINE_BLOCK:
+		return "unaffine-block";
 	}
 	return "unknown";
 }

@@ -30,6 +30,9 @@ enum ipam_gc_action_kind {
 	IPAM_GC_RELEASE_IP,
 	IPAM_GC_DELETE_AFFINITY,
 	IPAM_GC_DELETE_BLOCK,
+	/* Only planned by the node controller (controllers/node_gc.h): drop a
+	 * gone node's affinity from a block other nodes still borrow from. */
+	IPAM_GC_UNAFFINE_BLOCK,
 };
 
 struct ipam_gc_action {
@@ -37,6 +40,7 @@ struct ipam_gc_action {
 	char ip[IP_ADDR_STRLEN];
 	char handle_id[IPAM_FINDING_TEXT_MAX];
 	char object[256];          /* affinity / block object name */
+	char node[256];            /* UNAFFINE_BLOCK: the affinity's node */
 	char resource_version[64]; /* precondition for deletes, "" = none */
 	char reason[IPAM_FINDING_TEXT_MAX];
 };

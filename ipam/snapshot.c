@@ -191,6 +191,10 @@ static int load_pods(struct kube_client *c, struct ipam_snapshot *s, struct kube
 			continue;
 		p->namespace = strdup(ns);
 		p->name = strdup(name);
+		if (json_object_object_get_ex(pod, "spec", &md) &&
+		    json_object_object_get_ex(md, "nodeName", &v) &&
+		    json_object_is_type(v, json_type_string))
+			p->node = strdup(json_object_get_string(v));
 		if (json_object_object_get_ex(pod, "metadata", &md) &&
 		    json_object_object_get_ex(md, "annotations", &ann) &&
 		    json_object_object_get_ex(ann, POD_ANNOTATION_CONTAINER_ID, &v) &&

@@ -85,6 +85,7 @@ static void add_pod(struct ipam_snapshot *s, const char *ns, const char *name, c
 	s->pods = realloc(s->pods, (s->pod_count + 1) * sizeof(*s->pods));
 	s->pods[s->pod_count].namespace = strdup(ns);
 	s->pods[s->pod_count].name = strdup(name);
+	s->pods[s->pod_count].node = NULL;
 	s->pods[s->pod_count++].container_id = cid ? strdup(cid) : NULL;
 	s->pods_known = true;
 }

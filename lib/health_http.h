@@ -1,5 +1,6 @@
-/* health_http: a tiny single-threaded HTTP/1.0 responder for felix's
- * health (:9099 /liveness, /readiness) and metrics (:9091 /metrics) ports.
+/* health_http: a tiny single-threaded HTTP/1.0 responder for health and
+ * metrics ports (felix: :9099 /liveness, /readiness and :9091 /metrics;
+ * twill-controllers: /healthz and /metrics).
  *
  * Contract:
  *  - health_http_open() listens (non-blocking, SO_REUSEADDR) on addr:port;
@@ -13,8 +14,8 @@
  *  - Only GET and HEAD are answered (405 otherwise); a request that does not
  *    parse gets 400. The handler fills body (NUL-terminated, truncated to
  *    size) and returns the HTTP status. */
-#ifndef TWILL_FELIX_HEALTH_HTTP_H
-#define TWILL_FELIX_HEALTH_HTTP_H
+#ifndef TWILL_HEALTH_HTTP_H
+#define TWILL_HEALTH_HTTP_H
 
 #include <stddef.h>
 
