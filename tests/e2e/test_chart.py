@@ -637,3 +637,131 @@ def test_entrypoint_kubeconfig_works_with_twill_client(server, tmp_path):
                         timeout=30)
     assert cp.returncode == 0, cp.stderr
     assert "items" in json.loads(cp.stdout)
+
+
+# ---------------------------------------------------------------- twill-controllers
+
+CONTROLLERS_USER = "system:serviceaccount:kube-system:twill-controllers"
+# (apiGroup, resource) -> verbs twill-controllers makes, from the code:
+CONTROLLERS_API_CALLS = {
+    # controllers/ctrl_daemon.c Node informer (list, watch); controllers/reconcile.c
+    # re-reads a deleted node (get); ipam/snapshot.c lists nodes.
+    ("", "nodes"): {"get", "list", "watch"},
+    # ipam/snapshot.c lists every pod.
+    ("", "pods"): {"list"},
+    ("twill.dev", "ippools"): {"list"},
+    # ipam/snapshot.c lists; releases through ipam/engine*.c (get, CAS update,
+    # delete of emptied blocks/affinities/handles); ipam/gc_exec.c deletes and
+    # re-homes (CAS update of a block).
+    ("twill.dev", "ipamblocks"): {"get", "list", "update", "delete"},
+    ("twill.dev", "blockaffinities"): {"get", "list", "update", "delete"},
+    ("twill.dev", "ipamhandles"): {"get", "list", "update", "delete"},
+}
+# lib/leader_elect.c: get, create, update of its Lease, in its own namespace.
+CONTROLLERS_LEASE_CALLS = {"get", "create", "update"}
+
+
+def test_controllers_deployment(render):
+    objs = render()
+    dep = objs[("Deployment", "twill-controllers")]
+    assert dep["metadata"]["namespace"] == "kube-system"
+    assert dep["spec"]["replicas"] == 2
+    spec = dep["spec"]["template"]["spec"]
+    assert spec["serviceAccountName"] == "twill-controllers"
+    assert not spec.get("hostNetwork")
+    (c,) = spec["containers"]
+    assert c["command"] == ["/usr/local/bin/twill-controllers"]
+    env = resolved_env(c, objs)
+    assert env["POD_NAME"] == "field:metadata.name"
+    assert env["POD_NAMESPACE"] == "field:metadata.namespace"
+    assert env["TWILL_LEAK_INTERVAL"] == "5m" and env["TWILL_LEAK_GRACE"] == "15m"
+    assert env["TWILL_LEASE_DURATION"] == "15s" and env["TWILL_RENEW_DEADLINE"] == "10s"
+    assert env["TWILL_RETRY_PERIOD"] == "2s"
+    assert "--leak-grace=$(TWILL_LEAK_GRACE)" in c["args"]
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": 9094}
+    assert c["ports"] == [{"name": "metrics", "containerPort": 9094, "protocol": "TCP"}]
+    sc = c["securityContext"]
+    assert sc["runAsNonRoot"] and not sc["allowPrivilegeEscalation"]
+    assert sc["capabilities"] == {"drop": ["ALL"]} and "privileged" not in sc
+    sa = objs[("ServiceAccount", "twill-controllers")]
+    assert sa["metadata"]["namespace"] == "kube-system"
+    # values reach the container
+    objs = render({"controllers": {"replicas": 3, "leakGrace": "30m", "metricsPort": 9200}})
+    dep = objs[("Deployment", "twill-controllers")]
+    assert dep["spec"]["replicas"] == 3
+    c = dep["spec"]["template"]["spec"]["containers"][0]
+    assert resolved_env(c, objs)["TWILL_LEAK_GRACE"] == "30m"
+    assert c["readinessProbe"]["httpGet"]["port"] == 9200
+
+
+def test_controllers_rbac_is_exactly_the_code_calls(render):
+    objs = render()
+    assert rules_table(objs[("ClusterRole", "twill-controllers")]["rules"]) == \
+        CONTROLLERS_API_CALLS
+    crb = objs[("ClusterRoleBinding", "twill-controllers")]
+    assert crb["subjects"] == [{"kind": "ServiceAccount", "name": "twill-controllers",
+                                "namespace": "kube-system"}]
+    role = objs[("Role", "twill-controllers-leader-election")]
+    assert role["metadata"]["namespace"] == "kube-system"
+    assert rules_table(role["rules"]) == {("coordination.k8s.io", "leases"):
+                                          CONTROLLERS_LEASE_CALLS}
+    rb = objs[("RoleBinding", "twill-controllers-leader-election")]
+    assert rb["roleRef"]["name"] == "twill-controllers-leader-election"
+    assert rb["subjects"][0]["name"] == "twill-controllers"
+    # the node agent's role is not widened for the controllers
+    assert rules_table(objs[("ClusterRole", "twill-node")]["rules"]) == CODE_API_CALLS
+
+
+def test_controllers_disabled(render):
+    objs = render({"controllers": {"enabled": False}})
+    assert not [k for k in objs if k[1].startswith("twill-controllers")]
+    assert ("DaemonSet", "twill-node") in objs
+
+
+def controllers_allowed(objs, verb, group, resource, namespace):
+    if (group, resource) == ("coordination.k8s.io", "leases"):
+        return namespace == "kube-system" and verb in CONTROLLERS_LEASE_CALLS
+    cr = rules_table(objs[("ClusterRole", "twill-controllers")]["rules"])
+    return verb in cr.get((group, resource), set())
+
+
+def test_controllers_role_covers_request_logs(render, tmp_path_factory):
+    """Every call twill-controllers (its service account) made in this session's request
+    logs (a lab runs it with that token) or $TWILL_REQUEST_LOGS."""
+    objs = render()
+    paths = glob.glob(os.path.join(str(tmp_path_factory.getbasetemp()), "**", "requests.log"),
+                      recursive=True)
+    for pat in os.environ.get("TWILL_REQUEST_LOGS", "").split(":"):
+        if pat:
+            paths += glob.glob(pat, recursive=True)
+    seen, missing = 0, set()
+    for p in paths:
+        with open(p) as f:
+            for line in f:
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    continue
+                if r.get("user") != CONTROLLERS_USER or r.get("resource") is None:
+                    continue
+                seen += 1
+                call = (r["verb"], r["group"] or "", r["resource"], r.get("namespace"))
+                if not controllers_allowed(objs, *call):
+                    missing.add(call)
+    if not seen:
+        pytest.skip("no twill-controllers calls in any request log (run after a lab test or "
+                    "set TWILL_REQUEST_LOGS)")
+    assert not missing, sorted(missing)
+
+
+@pytest.mark.parametrize("values,needle", [
+    ({"controllers": {"leakGrace": "soon"}}, "leakGrace"),
+    ({"controllers": {"replicas": 0}}, "replicas"),
+    ({"controllers": {"metricsPort": 0}}, "metricsPort"),
+    ({"controllers": {"leaseDurationX": "1s"}}, "leaseDurationX"),
+])
+def test_controllers_schema_rejects_bad_values(tmp_path, values, needle):
+    vf = values_file(tmp_path, values)
+    cp = helm("template", "twill", CHART, "-f", vf, home=str(tmp_path / "helm"), check=False)
+    assert cp.returncode != 0
+    assert needle in cp.stderr, cp.stderr
