@@ -52,7 +52,7 @@ SA_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 IMAGE_BIN = "/usr/local/bin"
 # What the image puts in /usr/local/bin: name -> build subdirectory.
 IMAGE_BINARIES = {"twill-cni": "cni", "twill-ipam": "ipam", "twill-felix": "felix",
-                  "twill-confgen": "confgen"}
+                  "twill-confgen": "confgen", "twill-controllers": "controllers"}
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _VAR_REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _SCRIPT_DEFAULT = re.compile(r"^([A-Z_]+)=\$\{\1:-(/[^}]*)\}$", re.M)

@@ -86,11 +86,12 @@ def _ready_line(log):
 def start_apiserver(lab, etcd_url):
     sd = lab.path("apiserver")
     os.makedirs(sd, exist_ok=True)
-    admin, node = secrets.token_hex(24), secrets.token_hex(24)
+    admin, node, ctl = secrets.token_hex(24), secrets.token_hex(24), secrets.token_hex(24)
     with open(os.path.join(sd, "admin.token"), "w") as f:
         f.write(admin + "\n")
     with open(os.path.join(sd, "tokens.csv"), "w") as f:
-        f.write("%s,admin\n%s,system:serviceaccount:kube-system:twill-node\n" % (admin, node))
+        f.write("%s,admin\n%s,system:serviceaccount:kube-system:twill-node\n"
+                "%s,system:serviceaccount:kube-system:twill-controllers\n" % (admin, node, ctl))
     log = lab.path("logs", "apiserver.log")
     if os.path.exists(log):
         os.unlink(log)
@@ -106,6 +107,8 @@ def start_apiserver(lab, etcd_url):
     url = _ready_line(log)[1]
     write_kubeconfig(lab.path("node-kubeconfig"), url, os.path.join(sd, "ca.crt"), node,
                      "twill-node")
+    write_kubeconfig(lab.path("controllers-kubeconfig"), url, os.path.join(sd, "ca.crt"), ctl,
+                     "twill-controllers")
     return {"url": url, "port": int(url.rsplit(":", 1)[1]),
             "kubeconfig": os.path.join(sd, "kubeconfig"), "ca": os.path.join(sd, "ca.crt"),
             "token_file": os.path.join(sd, "admin.token"),
@@ -125,15 +128,15 @@ def write_kubeconfig(path, url, ca_file, token, user):
         f.write(text)
 
 
-def start_relay(lab, port, namespaces):
-    log = lab.path("logs", "relay.log")
+def start_relay(lab, port, namespaces, role="relay"):
+    log = lab.path("logs", role + ".log")
     if os.path.exists(log):
         os.unlink(log)
     argv = [PYTHON, os.path.join(HERE, "relay.py"), "--port", str(port), "--lab", lab.dir]
     for ns in namespaces:
         argv += ["--netns", "/run/netns/" + ns]
     # --lab puts the lab directory on the command line: `down` finds it after a crash.
-    rec = procs.spawn(lab, "relay", argv, log)
+    rec = procs.spawn(lab, role, argv, log)
 
     def ready():
         if not procs.running(rec) and not _ready_line(log):

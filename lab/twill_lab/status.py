@@ -12,7 +12,7 @@ import concurrent.futures
 import ipaddress
 import re
 
-from . import node_agent, procs, sh
+from . import controllers, node_agent, procs, sh
 from .control_plane import Api
 from .topology import ROUTER_AS
 
@@ -109,6 +109,10 @@ def collect(lab, state, matrix=True):
            "router": _router(lab, state), "nodes": nodes, "pools": pools, "pods": pods,
            "components": {n: bool(node_agent.binary(n)) for n in
                           ("twill-cni", "twill-ipam", "twill-felix", "twill-confgen")}}
+    try:
+        out["controllers"] = controllers.status(lab, state)
+    except (OSError, ValueError, KeyError):
+        out["controllers"] = []
     if matrix:
         out["reachability"] = reachability(dict(sorted(state["pods"].items())))
     return out
@@ -167,6 +171,8 @@ def render(st):
     lines.append(_table(["NODE", "IP", "SUBNET", "AS", "BGP UP/TOTAL", "FELIX", "IPAM", "PODS"],
                         [[n["name"], n["ip"], n["subnet"], n["as"], n["bgp"], n["felix"],
                           n["ipam"], n["pods"]] for n in st["nodes"]]))
+    if st.get("controllers"):
+        lines += ["", "controllers: " + ", ".join("%s %s" % r for r in st["controllers"])]
     if st.get("router"):
         s = st["router"]["sessions"]
         lines += ["", "router (FRR, AS %d): %s" % (

@@ -10,7 +10,7 @@ lab of the same name (the "recover after an unclean exit" path).
 import os
 import shutil
 
-from . import cluster, control_plane, node_agent, procs, teardown, topology
+from . import cluster, control_plane, controllers, node_agent, procs, teardown, topology
 from .control_plane import Api
 from .lab import LabError
 from .sh import CommandError
@@ -104,3 +104,4 @@ def _bring_up(lab, state, say):
         say("up: FRR router (AS %d) in %s" % (topology.ROUTER_AS, lab.net_ns))
     for node in state["nodes"]:
         node_agent.start_daemons(lab, node, state, say)
+    controllers.start(lab, state, say)

@@ -72,8 +72,9 @@ class LabCli:
     def pod_ip(self, key):
         return {p["key"]: p["ip"] for p in self.status(ping=False)["pods"]}[key]
 
-    def namespaces(self):
-        return [n for n in netns_list() if n.startswith(self.prefix)]
+    def namespaces(self, pods_and_nodes=False):
+        return [n for n in netns_list() if n.startswith(self.prefix) and
+                not (pods_and_nodes and n.startswith(self.prefix + "ctl"))]
 
     def wait_all_reachable(self, timeout=90):
         deadline = time.monotonic() + timeout
