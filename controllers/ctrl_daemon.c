@@ -173,9 +173,13 @@ static int setup(struct ctrl *c)
 		return rc;
 	}
 	rc = kube_client_new(&kcfg, &c->client);
-	/* The elector's requests must end well within the renew deadline. */
+	/* The elector's requests must end well within the renew deadline, so
+	 * one slow request leaves time for another try before it. */
 	if (rc == 0)
-		rc = kube_client_new_timeouts(&kcfg, 2000, c->o->timing.retry_period_ms * 2,
+		rc = kube_client_new_timeouts(&kcfg, 1000,
+					      c->o->timing.renew_deadline_ms / 2 > 1000
+						      ? c->o->timing.renew_deadline_ms / 2
+						      : 1000,
 					      &c->lease_client);
 	kube_config_free(&kcfg);
 	if (rc < 0)
