@@ -164,6 +164,9 @@ class Cluster:
     def __init__(self, api):
         self.api = api
         self.plugin = binary("ipam", "twill-ipam")
+        # the plugins' per-node host locks, private to this test API server
+        self.lock_dir = os.path.join(str(api.state_dir), "ipam-locks")
+        os.makedirs(self.lock_dir, exist_ok=True)
 
     def node(self, name):
         status, obj = self.api.request("POST", "/api/v1/nodes", {
@@ -173,7 +176,7 @@ class Cluster:
     def conf(self, node):
         return json.dumps({"cniVersion": "1.0.0", "name": "ctl", "type": "twill-cni",
                            "ipam": {"type": "twill-ipam", "kubeconfig": self.api.kubeconfig,
-                                    "nodename": node}})
+                                    "nodename": node, "lock_dir": self.lock_dir}})
 
     def cni(self, command, node, cid, pod):
         env = {"PATH": "/usr/bin:/bin", "CNI_COMMAND": command, "CNI_CONTAINERID": cid,
