@@ -16,6 +16,7 @@ twillctl.
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -98,6 +99,11 @@ def lab(tmp_path_factory):
             c.lab("pod", "add", pod, "--node", node)
         yield c
     finally:
+        # keep the API request log: test_chart.py checks every call of the controllers'
+        # (and the node agent's) service account against the chart's roles
+        log = os.path.join(c.dir, "apiserver", "requests.log")
+        if os.path.exists(log):
+            shutil.copy(log, str(tmp_path_factory.mktemp("labctl-requests") / "requests.log"))
         c.lab("down", check=False)
 
 
