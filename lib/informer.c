@@ -187,17 +187,57 @@ static int informer_enqueue(struct informer *inf, enum informer_change change,
 
 /* Apply one change to the cache and queue its event. new_obj is borrowed
  * (the cache takes its own reference). Lock held. */
+/* Compact caches queue the cached text itself (strings are never edited,
+ * so sharing the reference is safe) and informer_dispatch() parses it: a
+ * list of thousands of objects then queues no copies. */
+static int informer_apply_compact(struct informer *inf, enum informer_change change,
+				  const char *key, json_object *new_obj)
+{
+	json_object *old = NULL, *parsed, *val = NULL;
+	bool same;
+
+	if (json_object_object_get_ex(inf->cache, key, &old))
+		json_object_get(old); /* survive removal; the event owns it now */
+	if (change == INFORMER_DELETE) {
+		if (!old)
+			return 0;
+		json_object_object_del(inf->cache, key);
+		return informer_enqueue(inf, INFORMER_DELETE, old, NULL);
+	}
+	if (old) {
+		parsed = json_tokener_parse(json_object_get_string(old));
+		if (!parsed) {
+			json_object_put(old);
+			return -ENOMEM;
+		}
+		same = informer_same_version(parsed, new_obj);
+		json_object_put(parsed);
+		if (same) {
+			json_object_put(old);
+			return 0;
+		}
+	}
+	if (inf->transform)
+		inf->transform(new_obj);
+	val = informer_cache_value(inf, new_obj);
+	if (!val || json_object_object_add(inf->cache, key, json_object_get(val))) {
+		json_object_put(val);
+		json_object_put(val);
+		json_object_put(old);
+		return -ENOMEM;
+	}
+	return informer_enqueue(inf, old ? INFORMER_UPDATE : INFORMER_ADD, old, val);
+}
+
 static int informer_apply(struct informer *inf, enum informer_change change, const char *key,
 			  json_object *new_obj)
 {
-	json_object *old = NULL, *copy = NULL, *val = NULL;
+	json_object *old = NULL, *copy = NULL;
 
-	if (json_object_object_get_ex(inf->cache, key, &val)) {
-		/* survives removal from the cache; the event owns it now */
-		old = informer_cache_object(inf, val);
-		if (!old)
-			return -ENOMEM;
-	}
+	if (inf->compact)
+		return informer_apply_compact(inf, change, key, new_obj);
+	if (json_object_object_get_ex(inf->cache, key, &old))
+		json_object_get(old); /* survive removal; the event owns it now */
 	if (change == INFORMER_DELETE) {
 		if (!old)
 			return 0; /* never seen: nothing to tell */
@@ -211,9 +251,7 @@ static int informer_apply(struct informer *inf, enum informer_change change, con
 	if (inf->transform)
 		inf->transform(new_obj);
 	copy = informer_copy(new_obj);
-	val = copy ? informer_cache_value(inf, new_obj) : NULL;
-	if (!val || json_object_object_add(inf->cache, key, val)) {
-		json_object_put(val);
+	if (!copy || json_object_object_add(inf->cache, key, json_object_get(new_obj))) {
 		json_object_put(copy);
 		json_object_put(old);
 		return -ENOMEM;
@@ -489,6 +527,27 @@ static void informer_event_free(struct informer_event *ev)
 	free(ev);
 }
 
+/* Compact caches queue text: turn it into the private objects handlers
+ * are promised. false on -ENOMEM. */
+static bool informer_event_parse(struct informer_event *ev)
+{
+	json_object **slots[2] = { &ev->old_obj, &ev->new_obj };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		json_object *text = *slots[i], *obj;
+
+		if (!text)
+			continue;
+		obj = json_tokener_parse(json_object_get_string(text));
+		if (!obj)
+			return false;
+		json_object_put(text);
+		*slots[i] = obj;
+	}
+	return true;
+}
+
 int informer_dispatch(struct informer *inf)
 {
 	const struct informer_handlers *h = &inf->handlers;
@@ -506,6 +565,12 @@ int informer_dispatch(struct informer *inf)
 	pthread_mutex_unlock(&inf->lock);
 	while ((ev = list) != NULL) {
 		list = ev->next;
+		if (inf->compact && !informer_event_parse(ev)) {
+			log_error("event=informer_event_dropped resource=%s err=%d",
+				  inf->resource.plural, -ENOMEM);
+			informer_event_free(ev);
+			continue;
+		}
 		switch (ev->change) {
 		case INFORMER_ADD:
 			if (h->on_add)

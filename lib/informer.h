@@ -54,9 +54,9 @@ struct informer_options {
 	 * .resourceVersion. Must be pure (no shared state). */
 	void (*transform)(json_object *obj);
 	/* Keep cached objects serialised (a json-c tree costs ~20x the text
-	 * for small objects: a 16-slot hash table per JSON object). Every
-	 * get/list/event then parses its copy. For large caches of small
-	 * objects (all pods of a cluster). */
+	 * for small objects: a 16-slot hash table per JSON object). Queued
+	 * events share that text; get/list/dispatch parse a private copy. For
+	 * large caches of small objects (all pods of a cluster). */
 	bool compact_cache;
 };
 
