@@ -360,7 +360,9 @@ int policy_compile(const struct policy_model *m, const struct policy_endpoint *e
 		if (out->sets[i].is_map && out->sets[i].elements.count)
 			qsort(out->sets[i].elements.items, out->sets[i].elements.count,
 			      sizeof(char *), str_cmp);
-	policy_ruleset_sort(out);
+	rc = policy_ruleset_sort(out);
+	if (rc < 0)
+		goto fail;
 	return 0;
 fail:
 	policy_ruleset_free(out);

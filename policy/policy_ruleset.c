@@ -98,6 +98,7 @@ int policy_ruleset_add_set(struct policy_ruleset *rs, const char *name, bool is_
 	s->is_map = is_map;
 	s->interval = interval;
 	rs->set_count++;
+	rs->sealed = false;
 	if (out)
 		*out = s;
 	return 0;
@@ -122,6 +123,7 @@ int policy_ruleset_add_chain(struct policy_ruleset *rs, const char *name, const 
 		return -ENOMEM;
 	}
 	rs->chain_count++;
+	rs->sealed = false;
 	if (out)
 		*out = c;
 	return 0;
@@ -138,19 +140,50 @@ static int chain_cmp(const void *a, const void *b)
 		      ((const struct policy_chain *)b)->name);
 }
 
-void policy_ruleset_sort(struct policy_ruleset *rs)
+int policy_ruleset_sort(struct policy_ruleset *rs)
 {
+	size_t i;
+	int rc;
+
+	rs->sealed = false;
 	if (rs->set_count)
 		qsort(rs->sets, rs->set_count, sizeof(*rs->sets), set_cmp);
 	if (rs->chain_count)
 		qsort(rs->chains, rs->chain_count, sizeof(*rs->chains), chain_cmp);
+	for (i = 0; i < rs->set_count; i++) {
+		rc = policy_fingerprint_set(&rs->sets[i], rs->sets[i].fingerprint);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < rs->chain_count; i++) {
+		rc = policy_fingerprint_chain(&rs->chains[i], rs->chains[i].fingerprint);
+		if (rc < 0)
+			return rc;
+	}
+	rs->sealed = true;
+	return 0;
 }
 
+static int set_name_cmp(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct policy_set *)item)->name);
+}
+
+static int chain_name_cmp(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct policy_chain *)item)->name);
+}
+
+/* Sealed rulesets are sorted by name: a diff of thousands of sets looks
+ * each one up in the other ruleset, so this must not be a linear walk. */
 const struct policy_set *policy_ruleset_find_set(const struct policy_ruleset *rs,
 						 const char *name)
 {
 	size_t i;
 
+	if (rs->sealed)
+		return rs->set_count ? bsearch(name, rs->sets, rs->set_count, sizeof(*rs->sets),
+					       set_name_cmp) : NULL;
 	for (i = 0; i < rs->set_count; i++)
 		if (strcmp(rs->sets[i].name, name) == 0)
 			return &rs->sets[i];
@@ -162,6 +195,9 @@ const struct policy_chain *policy_ruleset_find_chain(const struct policy_ruleset
 {
 	size_t i;
 
+	if (rs->sealed)
+		return rs->chain_count ? bsearch(name, rs->chains, rs->chain_count,
+						 sizeof(*rs->chains), chain_name_cmp) : NULL;
 	for (i = 0; i < rs->chain_count; i++)
 		if (strcmp(rs->chains[i].name, name) == 0)
 			return &rs->chains[i];
