@@ -118,11 +118,12 @@ int policy_apply(struct policy_applier *a, struct policy_ruleset *desired)
 				a->last = st;
 				a->last_was_full = false;
 				log_info("event=policy_applied mode=incremental sets_added=%zu "
-					 "sets_removed=%zu elements_added=%zu elements_removed=%zu "
-					 "chains_added=%zu chains_removed=%zu chains_replaced=%zu",
-					 st.sets_added, st.sets_removed, st.elements_added,
-					 st.elements_removed, st.chains_added, st.chains_removed,
-					 st.chains_replaced);
+					 "sets_removed=%zu sets_refilled=%zu elements_added=%zu "
+					 "elements_removed=%zu chains_added=%zu chains_removed=%zu "
+					 "chains_replaced=%zu",
+					 st.sets_added, st.sets_removed, st.sets_refilled,
+					 st.elements_added, st.elements_removed, st.chains_added,
+					 st.chains_removed, st.chains_replaced);
 				adopt(a, desired);
 				return 0;
 			}

@@ -3,7 +3,10 @@
  * Both rulesets keep sets and chains sorted by name, so the walk is a merge
  * by name; elements are compared as exact strings, which is sound because
  * the compiler emits one canonical element text for a given set of points
- * (policy_ranges). The batch is written in passes, one per step of the
+ * (policy_ranges). A kept set or chain whose fingerprint is unchanged is
+ * skipped without looking at its elements or rules (both rulesets sealed),
+ * so the cost of a diff is one lookup per name plus the size of what
+ * changed, not the size of the ruleset. The batch is written in passes, one per step of the
  * order documented in the header, so a later pass never refers to
  * something an earlier pass has not created yet, and nothing is deleted
  * while still referenced. */
@@ -35,15 +38,17 @@ static char **sorted_copy(const struct policy_strings *s)
 	return v;
 }
 
-/* Writes "a, b, ..." for the elements of x that are not in y; returns how many. */
-static int element_delta(FILE *out, const struct policy_strings *x,
-			 const struct policy_strings *y, size_t *n)
+/* The elements of x that are not in y: *n of them, in *only (sorted,
+ * pointing into x; NULL-terminated, freed by the caller). */
+static int element_delta(const struct policy_strings *x, const struct policy_strings *y,
+			 char ***only, size_t *n)
 {
 	char **a = sorted_copy(x), **b = sorted_copy(y);
 	size_t i = 0, j = 0;
 	int c, rc = 0;
 
 	*n = 0;
+	*only = NULL;
 	if (!a || !b) {
 		rc = -ENOMEM;
 		goto out;
@@ -55,41 +60,72 @@ static int element_delta(FILE *out, const struct policy_strings *x,
 			continue;
 		}
 		if (c < 0)
-			fprintf(out, "%s%s", (*n)++ ? ", " : "", a[i]);
+			a[(*n)++] = a[i]; /* compacts in place: *n <= i */
 		else
 			j++;
 		i++;
 	}
+	a[*n] = NULL;
+	*only = a;
+	a = NULL;
 out:
 	free(a);
 	free(b);
 	return rc;
 }
 
-/* "<verb> element T NAME { ... }" for the elements of x not in y, if any. */
-static int write_elements(FILE *out, const char *verb, const char *name,
-			  const struct policy_strings *x, const struct policy_strings *y,
-			  size_t *count)
+/* "add set|map T NAME { type ..; [flags interval;] [elements = { .. }] }":
+ * the one form that adds elements without libnftables 1.0.6 reading the
+ * elements of every interval set of the table first (see the header). */
+static void write_set_decl(FILE *out, const struct policy_set *s, char *const *elements,
+			   size_t count)
 {
-	char *list = NULL;
-	size_t size = 0, n;
-	FILE *mem = open_memstream(&list, &size);
-	int rc = 0;
+	size_t i;
 
-	if (!mem)
-		return -ENOMEM;
-	rc = element_delta(mem, x, y, &n);
-	if (fclose(mem) != 0 && rc == 0)
-		rc = -ENOMEM;
-	if (rc == 0 && n) {
-		fprintf(out, "%s element %s %s { %s }\n", verb, T, name, list);
-		*count += n;
+	fprintf(out, "add %s %s %s { type %s;%s", s->is_map ? "map" : "set", T, s->name, s->type,
+		s->interval ? " flags interval;" : "");
+	if (count) {
+		fputs(" elements = { ", out);
+		for (i = 0; i < count; i++)
+			fprintf(out, "%s%s", i ? ", " : "", elements[i]);
+		fputs(" };", out);
 	}
-	free(list);
-	return rc;
+	fputs(" }\n", out);
 }
 
-static const struct policy_strings no_strings;
+/* A kept set whose content changed. Only additions: they are added (the
+ * compiler's elements never overlap, so new ones cannot collide with kept
+ * ones). Any removal: the set is flushed and refilled, as libnftables can
+ * only delete elements after reading those of every interval set. */
+static int write_changed_set(FILE *out, const struct policy_set *os, const struct policy_set *s,
+			     struct policy_diff_stats *st)
+{
+	char **added = NULL, **removed = NULL;
+	size_t n_added, n_removed;
+	int rc;
+
+	rc = element_delta(&s->elements, &os->elements, &added, &n_added);
+	if (rc == 0)
+		rc = element_delta(&os->elements, &s->elements, &removed, &n_removed);
+	if (rc < 0)
+		goto out;
+	if (n_added == 0 && n_removed == 0)
+		goto out; /* same elements in another order */
+	if (n_removed == 0) {
+		write_set_decl(out, s, added, n_added);
+	} else {
+		fprintf(out, "flush %s %s %s\n", s->is_map ? "map" : "set", T, s->name);
+		if (s->elements.count)
+			write_set_decl(out, s, s->elements.items, s->elements.count);
+		st->sets_refilled++;
+	}
+	st->elements_added += n_added;
+	st->elements_removed += n_removed;
+out:
+	free(added);
+	free(removed);
+	return rc;
+}
 
 static void write_new_chain(FILE *out, const struct policy_chain *c)
 {
@@ -101,6 +137,23 @@ static void write_new_chain(FILE *out, const struct policy_chain *c)
 		fprintf(out, "add chain %s %s\n", T, c->name);
 	for (i = 0; i < c->rules.count; i++)
 		fprintf(out, "add rule %s %s %s\n", T, c->name, c->rules.items[i]);
+}
+
+/* Same content? Fingerprints when both sides have them, else the strings. */
+static bool set_unchanged(const struct policy_ruleset *o, const struct policy_set *a,
+			  const struct policy_ruleset *n, const struct policy_set *b)
+{
+	if (o->sealed && n->sealed)
+		return policy_fingerprint_equal(a->fingerprint, b->fingerprint);
+	return policy_strings_equal(&a->elements, &b->elements);
+}
+
+static bool chain_unchanged(const struct policy_ruleset *o, const struct policy_chain *a,
+			    const struct policy_ruleset *n, const struct policy_chain *b)
+{
+	if (o->sealed && n->sealed)
+		return policy_fingerprint_equal(a->fingerprint, b->fingerprint);
+	return policy_strings_equal(&a->rules, &b->rules);
 }
 
 static bool set_shape_equal(const struct policy_set *a, const struct policy_set *b)
@@ -140,9 +193,9 @@ static int write_batch(const struct policy_ruleset *o, const struct policy_rules
 
 		if (policy_ruleset_find_set(o, s->name))
 			continue;
-		fprintf(out, "add %s %s %s { type %s;%s }\n", s->is_map ? "map" : "set", T, s->name,
-			s->type, s->interval ? " flags interval;" : "");
+		write_set_decl(out, s, s->elements.items, s->elements.count);
 		st->sets_added++;
+		st->elements_added += s->elements.count;
 	}
 	/* 3. new chains (their rules reference the sets from pass 2) */
 	for (i = 0; i < n->chain_count; i++)
@@ -150,22 +203,15 @@ static int write_batch(const struct policy_ruleset *o, const struct policy_rules
 			write_new_chain(out, &n->chains[i]);
 			st->chains_added++;
 		}
-	/* 4. elements: removals first (intervals must never overlap), then additions */
-	for (i = 0; i < o->set_count; i++) {
-		const struct policy_set *s = &o->sets[i], *ns = policy_ruleset_find_set(n, s->name);
-
-		if (!ns)
-			continue;
-		rc = write_elements(out, "delete", s->name, &s->elements, &ns->elements,
-				    &st->elements_removed);
-		if (rc < 0)
-			return rc;
-	}
+	/* 4. kept sets whose content changed: new elements added, or the set
+	 * flushed and refilled when any went (the rules that use it stay; the
+	 * transaction makes the swap atomic, so no packet sees it half filled) */
 	for (i = 0; i < n->set_count; i++) {
 		const struct policy_set *s = &n->sets[i], *os = policy_ruleset_find_set(o, s->name);
 
-		rc = write_elements(out, "add", s->name, &s->elements,
-				    os ? &os->elements : &no_strings, &st->elements_added);
+		if (!os || set_unchanged(o, os, n, s))
+			continue;
+		rc = write_changed_set(out, os, s, st);
 		if (rc < 0)
 			return rc;
 	}
@@ -174,7 +220,7 @@ static int write_batch(const struct policy_ruleset *o, const struct policy_rules
 		const struct policy_chain *c = &n->chains[i], *oc = policy_ruleset_find_chain(o, c->name);
 		size_t k;
 
-		if (!oc || policy_strings_equal(&oc->rules, &c->rules))
+		if (!oc || chain_unchanged(o, oc, n, c))
 			continue;
 		fprintf(out, "flush chain %s %s\n", T, c->name);
 		for (k = 0; k < c->rules.count; k++)

@@ -8,7 +8,7 @@
  *       Applies each state in turn with one applier (the first full, the
  *       rest incremental), then cycles through them N more times. One line
  *       per apply: "step=K mode=full|incremental sets_added=.. sets_removed=..
- *       elements_added=.. elements_removed=.. chains_added=.. chains_removed=..
+ *       sets_refilled=.. elements_added=.. elements_removed=.. chains_added=.. chains_removed=..
  *       sets=.. elements=.. chains=.. rules=.. compile_us=.. diff_us=..
  *       apply_us=..": the size of the compiled ruleset (sets and maps,
  *       their elements, chains, rules), and CLOCK_MONOTONIC microseconds
@@ -200,12 +200,13 @@ static int apply_state(struct policy_applier *a, const char *path, int step)
 		t2 = now_us();
 	}
 	if (rc == 0)
-		printf("step=%d mode=%s sets_added=%zu sets_removed=%zu elements_added=%zu "
+		printf("step=%d mode=%s sets_added=%zu sets_removed=%zu sets_refilled=%zu "
+		       "elements_added=%zu "
 		       "elements_removed=%zu chains_added=%zu chains_removed=%zu sets=%zu "
 		       "elements=%zu chains=%zu rules=%zu compile_us=%lld diff_us=%lld "
 		       "apply_us=%lld\n",
 		       step, a->last_was_full ? "full" : "incremental", a->last.sets_added,
-		       a->last.sets_removed, a->last.elements_added, a->last.elements_removed,
+		       a->last.sets_removed, a->last.sets_refilled, a->last.elements_added, a->last.elements_removed,
 		       a->last.chains_added, a->last.chains_removed, size.sets, size.elements,
 		       size.chains, size.rules, compile_us, diff_us, t2 - t1);
 	else

@@ -1,7 +1,9 @@
 /* policy_diff: the incremental batch touches only what changed, in an order
- * the kernel accepts step by step (creations before references, element
- * removals before additions, references dropped before deletions). The
- * batches are run against a real kernel by tests/e2e/test_policy_apply.py. */
+ * the kernel accepts step by step (creations before references, a changed
+ * set flushed before it is refilled, references dropped before deletions),
+ * and holds no element command (libnftables would read every interval set's
+ * elements first). The batches are run against a real kernel by
+ * tests/e2e/test_policy_apply.py. */
 #include "twill_test.h"
 
 #include <errno.h>
@@ -91,14 +93,17 @@ static void test_policy_edit_changes_only_elements(void **state)
 				 "[{'port':80},{'port':81}]}]}");
 	compile(&f2, &b);
 	assert_int_equal(policy_diff(&a, &b, &batch, &st), 0);
-	/* 80 and 81 merge into one range: the old element goes, the new comes */
+	/* 80 and 81 merge into one range: the two port sets are refilled */
 	assert_string_equal(batch,
-			    "delete element inet twill to_twxa_v4p { 0.0.0.0/0 . tcp . 80 }\n"
-			    "delete element inet twill to_twxa_v6p { ::/0 . tcp . 80 }\n"
-			    "add element inet twill to_twxa_v4p { 0.0.0.0/0 . tcp . 80-81 }\n"
-			    "add element inet twill to_twxa_v6p { ::/0 . tcp . 80-81 }\n");
+			    "flush set inet twill to_twxa_v4p\n"
+			    "add set inet twill to_twxa_v4p { type ipv4_addr . inet_proto . "
+			    "inet_service; flags interval; elements = { 0.0.0.0/0 . tcp . 80-81 }; }\n"
+			    "flush set inet twill to_twxa_v6p\n"
+			    "add set inet twill to_twxa_v6p { type ipv6_addr . inet_proto . "
+			    "inet_service; flags interval; elements = { ::/0 . tcp . 80-81 }; }\n");
 	assert_int_equal(st.elements_added, 2);
 	assert_int_equal(st.elements_removed, 2);
+	assert_int_equal(st.sets_refilled, 2);
 	assert_int_equal(st.chains_added + st.chains_removed + st.chains_replaced, 0);
 	free(batch);
 	policy_ruleset_free(&a);
@@ -126,11 +131,18 @@ static void test_peer_pod_ip_change(void **state)
 				       "{'matchLabels':{'ns':'y'}},'podSelector':{'matchLabels':{'pod':'b'}}}]}]}");
 	compile(&f2, &b);
 	assert_int_equal(policy_diff(&a, &b, &batch, &st), 0);
-	assert_int_equal(count_lines(batch, "delete element inet twill to_twx"), 3);
-	assert_int_equal(count_lines(batch, "add element inet twill to_twx"), 3);
+	/* the v4 all-ports set of each of x's three pods, nothing else */
+	assert_int_equal(count_lines(batch, "flush set inet twill to_twx"), 3);
+	assert_int_equal(count_lines(batch, "add set inet twill to_twx"), 3);
 	assert_int_equal(total_lines(batch), 6);
-	assert_true(pos(batch, "delete element inet twill to_twxa_v4 { 10.0.2.11 }") <
-		    pos(batch, "add element inet twill to_twxa_v4 { 10.0.2.99 }"));
+	assert_int_equal(st.sets_refilled, 3);
+	assert_int_equal(st.elements_removed, 3);
+	assert_int_equal(st.elements_added, 3);
+	assert_true(pos(batch, "flush set inet twill to_twxa_v4\n") <
+		    pos(batch, "add set inet twill to_twxa_v4 { type ipv4_addr; flags interval; "
+			       "elements = { 10.0.2.99 }; }\n"));
+	assert_null(strstr(batch, "10.0.2.11"));
+	assert_null(strstr(batch, " element "));
 	free(batch);
 	policy_ruleset_free(&a);
 	policy_ruleset_free(&b);
@@ -160,18 +172,24 @@ static void test_new_isolation_creates_before_referencing(void **state)
 			       "inet_service; flags interval; }") <
 		    pos(batch, "add chain inet twill to_twxa\n"));
 	assert_true(pos(batch, "add rule inet twill to_twxa ip saddr @to_twxa_v4 accept") <
-		    pos(batch, "add element inet twill to_pod { \"twxa\" : jump to_twxa }"));
+		    pos(batch, "add map inet twill to_pod { type ifname : verdict; elements = { "
+			       "\"twxa\" : jump to_twxa }; }\n"));
 	assert_true(pos(batch, "add chain inet twill from_twxa\n") <
-		    pos(batch, "add element inet twill from_pod { \"twxa\" : jump from_twxa }"));
+		    pos(batch, "add map inet twill from_pod { type ifname : verdict; elements = { "
+			       "\"twxa\" : jump from_twxa }; }\n"));
+	/* only additions to the maps: added, not flushed and refilled */
 	assert_int_equal(count_lines(batch, "delete"), 0);
 	assert_int_equal(count_lines(batch, "flush"), 0);
+	assert_int_equal(st.sets_refilled, 0);
+	assert_null(strstr(batch, " element "));
 	free(batch);
 	/* and back: references go before the things they reference */
 	assert_int_equal(policy_diff(&b, &a, &batch, &st), 0);
 	assert_int_equal(st.sets_removed, 8);
 	assert_int_equal(st.chains_removed, 2);
-	assert_true(pos(batch, "delete element inet twill to_pod { \"twxa\" : jump to_twxa }") <
+	assert_true(pos(batch, "flush map inet twill to_pod\n") <
 		    pos(batch, "delete chain inet twill to_twxa\n"));
+	assert_null(strstr(batch, " element "));
 	assert_true(pos(batch, "flush chain inet twill to_twxa\n") <
 		    pos(batch, "delete chain inet twill to_twxa\n"));
 	assert_true(pos(batch, "delete chain inet twill to_twxa\n") <
@@ -201,22 +219,81 @@ static void manual(struct policy_ruleset *rs, const char *set_type, const char *
 	policy_ruleset_sort(rs);
 }
 
-static void test_interval_removals_precede_additions(void **state)
+static void test_changed_interval_set_is_flushed_then_refilled(void **state)
 {
 	static const char *const old_e[] = { "10.0.0.0/24", NULL };
 	static const char *const new_e[] = { "10.0.0.0/25", "10.0.0.128/25", NULL };
 	struct policy_ruleset a, b;
+	struct policy_diff_stats st;
 	char *batch;
 
 	(void)state;
 	manual(&a, "ipv4_addr", old_e, "ip saddr @s accept");
 	manual(&b, "ipv4_addr", new_e, "ip saddr @s accept");
-	assert_int_equal(policy_diff(&a, &b, &batch, NULL), 0);
-	assert_string_equal(batch, "delete element inet twill s { 10.0.0.0/24 }\n"
-				   "add element inet twill s { 10.0.0.0/25, 10.0.0.128/25 }\n");
+	assert_int_equal(policy_diff(&a, &b, &batch, &st), 0);
+	/* the old interval is gone before the new ones arrive: they never overlap */
+	assert_string_equal(batch, "flush set inet twill s\n"
+				   "add set inet twill s { type ipv4_addr; flags interval; "
+				   "elements = { 10.0.0.0/25, 10.0.0.128/25 }; }\n");
+	assert_int_equal(st.elements_removed, 1);
+	assert_int_equal(st.elements_added, 2);
+	free(batch);
+	policy_ruleset_free(&b);
+	/* emptied: flushed, nothing re-added */
+	manual(&b, "ipv4_addr", (const char *const[]){ NULL }, "ip saddr @s accept");
+	assert_int_equal(policy_diff(&a, &b, &batch, &st), 0);
+	assert_string_equal(batch, "flush set inet twill s\n");
+	assert_int_equal(st.elements_removed, 1);
 	free(batch);
 	policy_ruleset_free(&a);
 	policy_ruleset_free(&b);
+}
+
+/* Two sets, one changed: the unchanged one appears nowhere in the batch. */
+static void two_sets(struct policy_ruleset *rs, const char *t_elem, bool seal)
+{
+	struct policy_set *s;
+	struct policy_chain *c;
+
+	memset(rs, 0, sizeof(*rs));
+	assert_int_equal(policy_ruleset_add_set(rs, "keep", false, "ipv4_addr", true, &s), 0);
+	assert_int_equal(policy_strings_add(&s->elements, "10.0.0.1"), 0);
+	assert_int_equal(policy_strings_add(&s->elements, "10.0.0.2"), 0);
+	assert_int_equal(policy_ruleset_add_set(rs, "turn", false, "ipv4_addr", true, &s), 0);
+	assert_int_equal(policy_strings_add(&s->elements, t_elem), 0);
+	assert_int_equal(policy_ruleset_add_chain(rs, "c", NULL, &c), 0);
+	assert_int_equal(policy_strings_add(&c->rules, "ip saddr @keep ip daddr @turn accept"), 0);
+	if (seal)
+		assert_int_equal(policy_ruleset_sort(rs), 0);
+}
+
+static void test_unchanged_set_emits_nothing(void **state)
+{
+	struct policy_ruleset a, b;
+	struct policy_diff_stats st;
+	char *batch;
+	int seal;
+
+	(void)state;
+	for (seal = 0; seal < 2; seal++) { /* by fingerprint, and by content when unsealed */
+		two_sets(&a, "10.1.0.1", seal);
+		two_sets(&b, "10.1.0.2", seal);
+		assert_int_equal(a.sealed, seal);
+		assert_int_equal(policy_diff(&a, &b, &batch, &st), 0);
+		assert_string_equal(batch, "flush set inet twill turn\n"
+					   "add set inet twill turn { type ipv4_addr; flags interval; "
+					   "elements = { 10.1.0.2 }; }\n");
+		assert_int_equal(st.sets_refilled, 1);
+		free(batch);
+		policy_ruleset_free(&b);
+		two_sets(&b, "10.1.0.1", seal);
+		assert_int_equal(policy_diff(&a, &b, &batch, &st), 0);
+		assert_string_equal(batch, "");
+		assert_int_equal(st.sets_refilled + st.elements_added + st.elements_removed, 0);
+		free(batch);
+		policy_ruleset_free(&a);
+		policy_ruleset_free(&b);
+	}
 }
 
 static void test_changed_chain_is_flushed_and_refilled(void **state)
@@ -254,12 +331,44 @@ static void test_shape_change_is_not_supported(void **state)
 	policy_ruleset_free(&b);
 }
 
+static void test_pure_addition_adds_only_the_new_elements(void **state)
+{
+	static const char *const old_e[] = { "10.0.0.1", "10.0.0.9", NULL };
+	static const char *const new_e[] = { "10.0.0.1", "10.0.0.5", "10.0.0.9", "10.0.1.0/24",
+					      NULL };
+	struct policy_ruleset a, b;
+	struct policy_diff_stats st;
+	char *batch;
+
+	(void)state;
+	manual(&a, "ipv4_addr", old_e, "ip saddr @s accept");
+	manual(&b, "ipv4_addr", new_e, "ip saddr @s accept");
+	assert_int_equal(policy_diff(&a, &b, &batch, &st), 0);
+	assert_string_equal(batch, "add set inet twill s { type ipv4_addr; flags interval; "
+				   "elements = { 10.0.0.5, 10.0.1.0/24 }; }\n");
+	assert_int_equal(st.elements_added, 2);
+	assert_int_equal(st.elements_removed + st.sets_refilled, 0);
+	free(batch);
+	/* and back: a removal flushes and refills */
+	assert_int_equal(policy_diff(&b, &a, &batch, &st), 0);
+	assert_string_equal(batch, "flush set inet twill s\n"
+				   "add set inet twill s { type ipv4_addr; flags interval; "
+				   "elements = { 10.0.0.1, 10.0.0.9 }; }\n");
+	assert_int_equal(st.elements_removed, 2);
+	assert_int_equal(st.sets_refilled, 1);
+	free(batch);
+	policy_ruleset_free(&a);
+	policy_ruleset_free(&b);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_identical_rulesets_give_empty_batch),
 	cmocka_unit_test(test_policy_edit_changes_only_elements),
 	cmocka_unit_test(test_peer_pod_ip_change),
 	cmocka_unit_test(test_new_isolation_creates_before_referencing),
-	cmocka_unit_test(test_interval_removals_precede_additions),
+	cmocka_unit_test(test_changed_interval_set_is_flushed_then_refilled),
+	cmocka_unit_test(test_unchanged_set_emits_nothing),
+	cmocka_unit_test(test_pure_addition_adds_only_the_new_elements),
 	cmocka_unit_test(test_changed_chain_is_flushed_and_refilled),
 	cmocka_unit_test(test_shape_change_is_not_supported),
 };
