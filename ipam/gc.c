@@ -150,6 +150,24 @@ static bool block_empty(const struct ipamblock *b)
 	return true;
 }
 
+/* Releasing a handle frees every address it holds, so one finding of the
+ * handle still within the grace period (a newer ADD counted it up or
+ * allocated under it) protects the whole handle. */
+static bool handle_in_grace(const struct ipam_findings *findings, const char *handle_id,
+			    time_t now, long grace)
+{
+	size_t i;
+
+	for (i = 0; i < findings->count; i++) {
+		const struct ipam_finding *f = &findings->items[i];
+
+		if ((f->kind == IPAM_FINDING_LEAKED || f->kind == IPAM_FINDING_EMPTY_HANDLE) &&
+		    strcmp(f->handle_id, handle_id) == 0 && ipam_gc_in_grace(f, now, grace))
+			return true;
+	}
+	return false;
+}
+
 int ipam_gc_plan(const struct ipam_snapshot *snap, const struct ipam_findings *findings,
 		 time_t now, long grace, struct ipam_gc_plan *out)
 {
@@ -171,6 +189,10 @@ int ipam_gc_plan(const struct ipam_snapshot *snap, const struct ipam_findings *f
 		case IPAM_FINDING_EMPTY_HANDLE:
 			if (planned_handle(out, f->handle_id))
 				continue;
+			if (handle_in_grace(findings, f->handle_id, now, grace)) {
+				out->skipped_grace++;
+				continue;
+			}
 			a = add(out, IPAM_GC_RELEASE_HANDLE, f);
 			break;
 		case IPAM_FINDING_NO_HANDLE:

@@ -3,8 +3,10 @@
  * Contract: ipam_gc_plan() turns findings (ipam_check_run() on one
  * snapshot) into actions, never touching anything younger than the grace
  * period so an ADD in flight is never robbed:
- *   LEAKED          -> RELEASE_HANDLE (once per handle) when the handle is
- *                      older than grace (unknown age: skipped)
+ *   LEAKED          -> RELEASE_HANDLE (once per handle) when the finding is
+ *                      older than grace (unknown age: skipped) and no other
+ *                      LEAKED/EMPTY_HANDLE finding of that handle is younger
+ *                      (the release would free its addresses too)
  *   NO_HANDLE       -> RELEASE_IP with the recorded handle as precondition
  *                      (no ADD writes a block before its handle, so there
  *                      is nothing in flight to protect; the precondition

@@ -81,9 +81,32 @@ static void test_plan_honours_grace(void **state)
 	free(f.items);
 }
 
+/* A handle with one old and one young leak (an ADD reused it) is not
+ * released: the release would free the young address too. */
+static void test_young_finding_protects_its_handle(void **state)
+{
+	struct ipam_snapshot snap;
+	struct ipam_findings f = { 0 };
+	struct ipam_gc_plan plan;
+	time_t now = 100000;
+
+	(void)state;
+	memset(&snap, 0, sizeof(snap));
+	finding(&f, IPAM_FINDING_LEAKED, "net.reused", "", now - 1000);
+	finding(&f, IPAM_FINDING_LEAKED, "net.reused", "", now - 10);
+	finding(&f, IPAM_FINDING_LEAKED, "net.old", "", now - 1000);
+	assert_int_equal(ipam_gc_plan(&snap, &f, now, 60, &plan), 0);
+	assert_int_equal(plan.count, 1);
+	assert_string_equal(plan.actions[0].handle_id, "net.old");
+	assert_int_equal(plan.skipped_grace, 2);
+	ipam_gc_plan_free(&plan);
+	free(f.items);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_durations),
 	cmocka_unit_test(test_plan_honours_grace),
+	cmocka_unit_test(test_young_finding_protects_its_handle),
 };
 
 TWILL_TEST_MAIN(tests)
