@@ -9,19 +9,24 @@
  * In-memory PEMs use curl's *_BLOB options with CURL_BLOB_COPY, so the
  * client owns its copies and the caller's strings may go away. When a CA PEM
  * is given the system CA file/path are cleared so that only the cluster's CA
- * is trusted. */
+ * is trusted.
+ *
+ * libcurl is reached through curl_dl (loaded on the first http_client_new),
+ * never linked: every call goes through the client's table `c->cu`. */
 #include "http.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl_dl.h"
+
 #define HTTP_MAX_ERROR_BODY (1u << 20)
 
 struct http_client {
+	const struct curl_dl *cu;
 	pthread_mutex_t lock;
 	CURL *handle;
 	char *ca_file, *ca_pem, *cert_file, *cert_pem, *key_file, *key_pem;
@@ -29,14 +34,6 @@ struct http_client {
 	long connect_timeout_ms;
 	long timeout_ms;
 };
-
-static pthread_once_t http_global_once = PTHREAD_ONCE_INIT;
-static CURLcode http_global_rc;
-
-static void http_global_init(void)
-{
-	http_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 int http_error_from_curl(int curl_code, long os_errno)
 {
@@ -121,7 +118,7 @@ void http_client_free(struct http_client *client)
 	if (!client)
 		return;
 	if (client->handle)
-		curl_easy_cleanup(client->handle);
+		client->cu->easy_cleanup(client->handle);
 	pthread_mutex_destroy(&client->lock);
 	free(client->ca_file);
 	free(client->ca_pem);
@@ -150,13 +147,14 @@ int http_client_new(const struct http_options *opts, struct http_client **out)
 		return -EINVAL;
 	if ((opts->cert_file || opts->cert_pem) != (opts->key_file || opts->key_pem))
 		return -EINVAL;
-	pthread_once(&http_global_once, http_global_init);
-	if (http_global_rc != CURLE_OK)
-		return -EIO;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	if ((rc = curl_dl_get(&c->cu)) < 0) {
+		free(c);
+		return rc;
+	}
 	pthread_mutex_init(&c->lock, NULL);
 	rc = -ENOMEM;
 	if (http_dup(&c->ca_file, opts->ca_file) || http_dup(&c->ca_pem, opts->ca_pem) ||
@@ -171,7 +169,7 @@ int http_client_new(const struct http_options *opts, struct http_client **out)
 	}
 	c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
 	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
-	c->handle = curl_easy_init();
+	c->handle = c->cu->easy_init();
 	if (!c->handle)
 		goto out;
 	*out = c;
@@ -191,7 +189,7 @@ void http_response_clear(struct http_response *resp)
 	resp->body_len = 0;
 }
 
-static void http_blob(CURL *h, CURLoption opt, const char *pem)
+static void http_blob(const struct curl_dl *cu, CURL *h, CURLoption opt, const char *pem)
 {
 	struct curl_blob blob = {
 		.data = (void *)pem,
@@ -199,7 +197,7 @@ static void http_blob(CURL *h, CURLoption opt, const char *pem)
 		.flags = CURL_BLOB_COPY,
 	};
 
-	curl_easy_setopt(h, opt, &blob);
+	cu->easy_setopt(h, opt, &blob);
 }
 
 /* Options shared by every handle. Returns a header list the caller frees. */
@@ -210,58 +208,58 @@ static struct curl_slist *http_setup(struct http_client *c, CURL *h, char *errbu
 	char ct[128];
 
 	*err = 0;
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	c->cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	c->cu->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	c->cu->easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	c->cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	c->cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+	c->cu->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	c->cu->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	c->cu->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file) {
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+		c->cu->easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+		c->cu->easy_setopt(h, CURLOPT_CAPATH, NULL);
 	} else {
-		curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
-		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
-		http_blob(h, CURLOPT_CAINFO_BLOB, c->ca_pem);
+		c->cu->easy_setopt(h, CURLOPT_CAINFO, NULL);
+		c->cu->easy_setopt(h, CURLOPT_CAPATH, NULL);
+		http_blob(c->cu, h, CURLOPT_CAINFO_BLOB, c->ca_pem);
 	}
 	if (c->cert_file)
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
+		c->cu->easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
 	else if (c->cert_pem)
-		http_blob(h, CURLOPT_SSLCERT_BLOB, c->cert_pem);
+		http_blob(c->cu, h, CURLOPT_SSLCERT_BLOB, c->cert_pem);
 	if (c->key_file)
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
+		c->cu->easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
 	else if (c->key_pem)
-		http_blob(h, CURLOPT_SSLKEY_BLOB, c->key_pem);
+		http_blob(c->cu, h, CURLOPT_SSLKEY_BLOB, c->key_pem);
 
-	tmp = curl_slist_append(headers, "Accept: application/json");
+	tmp = c->cu->slist_append(headers, "Accept: application/json");
 	if (!tmp)
 		goto oom;
 	headers = tmp;
 	if (c->auth_header) {
-		tmp = curl_slist_append(headers, c->auth_header);
+		tmp = c->cu->slist_append(headers, c->auth_header);
 		if (!tmp)
 			goto oom;
 		headers = tmp;
 	}
 	if (content_type) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
-		tmp = curl_slist_append(headers, ct);
+		tmp = c->cu->slist_append(headers, ct);
 		if (!tmp)
 			goto oom;
 		headers = tmp;
 	}
 	/* curl would otherwise send "Expect: 100-continue" for large PUTs and
 	 * wait for a reply that simple servers never send. */
-	tmp = curl_slist_append(headers, "Expect:");
+	tmp = c->cu->slist_append(headers, "Expect:");
 	if (!tmp)
 		goto oom;
 	headers = tmp;
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	c->cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	return headers;
 oom:
-	curl_slist_free_all(headers);
+	c->cu->slist_free_all(headers);
 	*err = -ENOMEM;
 	return NULL;
 }
@@ -308,20 +306,20 @@ static size_t http_write_buffer(char *ptr, size_t size, size_t nmemb, void *user
 	return len;
 }
 
-static void http_finish(CURL *h, CURLcode code, const char *errbuf, int *rc,
+static void http_finish(const struct curl_dl *cu, CURL *h, CURLcode code, const char *errbuf, int *rc,
 			struct http_response *resp)
 {
 	long os_errno = 0;
 
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (code == CURLE_OK) {
 		*rc = 0;
 		return;
 	}
-	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+	cu->easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
 	*rc = http_error_from_curl(code, os_errno);
 	snprintf(resp->error, sizeof(resp->error), "%s: %s", http_error_kind(*rc),
-		 errbuf[0] ? errbuf : curl_easy_strerror(code));
+		 errbuf[0] ? errbuf : cu->easy_strerror(code));
 	/* curl's messages sometimes end in a newline; keep logs one line. */
 	resp->error[strcspn(resp->error, "\n")] = '\0';
 }
@@ -333,6 +331,7 @@ int http_request(struct http_client *client, const char *method, const char *url
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct http_buffer buf = { 0 };
 	struct curl_slist *headers = NULL;
+	const struct curl_dl *cu;
 	CURL *h;
 	CURLcode code;
 	int rc;
@@ -340,30 +339,31 @@ int http_request(struct http_client *client, const char *method, const char *url
 	memset(resp, 0, sizeof(*resp));
 	if (!client || !method || !url)
 		return -EINVAL;
+	cu = client->cu;
 	pthread_mutex_lock(&client->lock);
 	h = client->handle;
-	curl_easy_reset(h);
+	cu->easy_reset(h);
 	headers = http_setup(client, h, errbuf, body ? (content_type ? content_type : "application/json") : NULL, &rc);
 	if (rc)
 		goto out;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, client->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write_buffer);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &buf);
+	cu->easy_setopt(h, CURLOPT_URL, url);
+	cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, client->timeout_ms);
+	cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write_buffer);
+	cu->easy_setopt(h, CURLOPT_WRITEDATA, &buf);
 	if (strcmp(method, "GET") == 0) {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		cu->easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else {
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		cu->easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 		if (body) {
-			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-			curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+			cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+			cu->easy_setopt(h, CURLOPT_POSTFIELDS, body);
 		} else if (strcmp(method, "DELETE") != 0) {
-			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
-			curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+			cu->easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+			cu->easy_setopt(h, CURLOPT_POSTFIELDS, "");
 		}
 	}
-	code = curl_easy_perform(h);
-	http_finish(h, code, errbuf, &rc, resp);
+	code = cu->easy_perform(h);
+	http_finish(cu, h, code, errbuf, &rc, resp);
 	if (rc == 0) {
 		resp->body = buf.data;
 		resp->body_len = buf.len;
@@ -371,14 +371,15 @@ int http_request(struct http_client *client, const char *method, const char *url
 	}
 out:
 	/* The header list holds the token: drop it with the handle's options. */
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	cu->easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	pthread_mutex_unlock(&client->lock);
-	curl_slist_free_all(headers);
+	cu->slist_free_all(headers);
 	free(buf.data);
 	return rc;
 }
 
 struct http_stream_state {
+	const struct curl_dl *cu;
 	CURL *handle;
 	http_chunk_fn fn;
 	void *ctx;
@@ -393,7 +394,7 @@ static size_t http_write_stream(char *ptr, size_t size, size_t nmemb, void *user
 	size_t len = size * nmemb;
 	long status = 0;
 
-	curl_easy_getinfo(s->handle, CURLINFO_RESPONSE_CODE, &status);
+	s->cu->easy_getinfo(s->handle, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299)
 		return http_buffer_append(&s->error_body, ptr, len) < 0 ? 0 : len;
 	s->fn_rc = s->fn(ptr, len, s->ctx);
@@ -421,7 +422,8 @@ int http_stream(struct http_client *client, const char *url, long timeout_ms,
 	memset(resp, 0, sizeof(*resp));
 	if (!client || !url || !fn)
 		return -EINVAL;
-	s.handle = curl_easy_init();
+	s.cu = client->cu;
+	s.handle = s.cu->easy_init();
 	if (!s.handle)
 		return -ENOMEM;
 	s.fn = fn;
@@ -431,31 +433,31 @@ int http_stream(struct http_client *client, const char *url, long timeout_ms,
 	headers = http_setup(client, s.handle, errbuf, NULL, &rc);
 	if (rc)
 		goto out;
-	curl_easy_setopt(s.handle, CURLOPT_URL, url);
-	curl_easy_setopt(s.handle, CURLOPT_HTTPGET, 1L);
+	s.cu->easy_setopt(s.handle, CURLOPT_URL, url);
+	s.cu->easy_setopt(s.handle, CURLOPT_HTTPGET, 1L);
 	if (timeout_ms > 0)
-		curl_easy_setopt(s.handle, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(s.handle, CURLOPT_WRITEFUNCTION, http_write_stream);
-	curl_easy_setopt(s.handle, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(s.handle, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(s.handle, CURLOPT_XFERINFOFUNCTION, http_progress);
-	curl_easy_setopt(s.handle, CURLOPT_XFERINFODATA, &s);
-	code = curl_easy_perform(s.handle);
+		s.cu->easy_setopt(s.handle, CURLOPT_TIMEOUT_MS, timeout_ms);
+	s.cu->easy_setopt(s.handle, CURLOPT_WRITEFUNCTION, http_write_stream);
+	s.cu->easy_setopt(s.handle, CURLOPT_WRITEDATA, &s);
+	s.cu->easy_setopt(s.handle, CURLOPT_NOPROGRESS, 0L);
+	s.cu->easy_setopt(s.handle, CURLOPT_XFERINFOFUNCTION, http_progress);
+	s.cu->easy_setopt(s.handle, CURLOPT_XFERINFODATA, &s);
+	code = s.cu->easy_perform(s.handle);
 	if (code == CURLE_WRITE_ERROR && s.fn_rc) {
 		/* Stopped by the callback, not a transport failure. */
-		curl_easy_getinfo(s.handle, CURLINFO_RESPONSE_CODE, &resp->status);
+		s.cu->easy_getinfo(s.handle, CURLINFO_RESPONSE_CODE, &resp->status);
 		rc = s.fn_rc > 0 ? 0 : s.fn_rc;
 		goto out;
 	}
-	http_finish(s.handle, code, errbuf, &rc, resp);
+	http_finish(s.cu, s.handle, code, errbuf, &rc, resp);
 	if (rc == 0 && s.error_body.data) {
 		resp->body = s.error_body.data;
 		resp->body_len = s.error_body.len;
 		s.error_body.data = NULL;
 	}
 out:
-	curl_easy_cleanup(s.handle);
-	curl_slist_free_all(headers);
+	s.cu->easy_cleanup(s.handle);
+	s.cu->slist_free_all(headers);
 	free(s.error_body.data);
 	return rc;
 }

@@ -1,5 +1,7 @@
 /* http: a small HTTPS client over libcurl for talking to the Kubernetes API.
  *
+ * libcurl is loaded on the first http_client_new() (lib/curl_dl.h), not at
+ * program start: binaries that never make a request never pay for it.
  * Contract:
  * - TLS peer verification is always on. A CA must be given (file or in-memory
  *   PEM); there is deliberately no option to skip verification, so
@@ -57,7 +59,9 @@ struct http_response {
 struct http_client;
 
 /* Copies everything it needs from opts. 0, -EINVAL (no CA, both file and
- * PEM for one item, key without cert) or -ENOMEM. */
+ * PEM for one item, key without cert; checked before libcurl is loaded),
+ * -ENOMEM, or libcurl could not be loaded: -ELIBACC (library or symbol
+ * missing) / -EIO (curl_global_init failed), reason in curl_dl_error(). */
 int http_client_new(const struct http_options *opts, struct http_client **out);
 void http_client_free(struct http_client *client);
 

@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "curl_dl.h"
 #include "http.h"
 
 static const char dummy_ca[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
@@ -41,6 +43,42 @@ static struct http_client *client_with(long timeout_ms)
 
 	assert_int_equal(http_client_new(&o, &c), 0);
 	return c;
+}
+
+static bool libcurl_mapped(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "/" CURL_DL_SONAME))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* First in the list: run in one process with the others, it must come before
+ * any case that creates a client. */
+static void test_http_libcurl_loaded_on_first_client(void **state)
+{
+	struct http_options bad = { 0 };
+	struct http_client *c;
+
+	(void)state;
+	/* Not linked: a program that never builds a client never loads it. */
+	assert_false(libcurl_mapped());
+	/* Invalid options are refused before anything is loaded. */
+	assert_int_equal(http_client_new(&bad, &c), -EINVAL);
+	assert_false(libcurl_mapped());
+	c = client_with(1000);
+	assert_true(libcurl_mapped());
+	assert_string_equal(curl_dl_error(), "");
+	http_client_free(c);
+	/* Loaded once: a second client reuses the same table. */
+	c = client_with(1000);
+	http_client_free(c);
 }
 
 static void test_http_options_validated(void **state)
@@ -192,6 +230,7 @@ static void test_http_stream_cancelled(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_http_libcurl_loaded_on_first_client),
 	cmocka_unit_test(test_http_options_validated),
 	cmocka_unit_test(test_http_error_classification),
 	cmocka_unit_test(test_http_connection_refused),
