@@ -201,6 +201,13 @@ static void test_failures_without_error_object(void **state)
 	assert_int_equal(cni_ipam_exec(&fx->p, CNI_CMD_ADD, &r, &err), CNI_ERR_DECODE);
 	assert_non_null(strstr(err.msg, "ipam plugin garbage result (1.0.0)"));
 
+	/* executable bit but no format the kernel runs: the spawn itself fails */
+	write_file(fx->dir, "noexec", "not a program\n", 0755);
+	use_config(fx, "noexec", "1.0.0");
+	cni_error_clear(&err);
+	assert_int_equal(cni_ipam_exec(&fx->p, CNI_CMD_ADD, &r, &err), CNI_ERR_INTERNAL);
+	assert_string_equal(err.msg, "ipam plugin noexec: could not be executed: Exec format error");
+
 	use_config(fx, "missing", "1.0.0");
 	cni_error_clear(&err);
 	assert_int_equal(cni_ipam_exec(&fx->p, CNI_CMD_ADD, &r, &err), CNI_ERR_INVALID_CONFIG);
