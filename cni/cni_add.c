@@ -8,7 +8,8 @@
  *   5. pod side: addresses as /32 (/128), up, default route via the fixed
  *      gateway (169.254.1.1 onlink; the host veth's link-local for IPv6);
  *   6. host routes <ip>/32 dev twX scope link proto 81;
- *   7. Pod annotations when a kubeconfig is configured.
+ *   7. Pod annotations when a kubeconfig is configured (the API client is
+ *      prepared on a thread started before step 2, see pod_annotate.h).
  * On failure: annotations cleared, host veth deleted (which takes the peer
  * and every route through it), then IPAM DEL. The result reports what was
  * configured (/32 addresses), not what the IPAM plugin proposed (/24), so a
@@ -37,6 +38,7 @@ struct add_state {
 	struct nl_sock *host, *pod;
 	struct cni_result ipam;
 	bool ipam_done, veth_done, annotated;
+	struct cni_pod_annotator *annotator; /* NULL when not annotating */
 	int host_ifindex, pod_ifindex;
 	int pod_result_index;      /* the pod interface's index in the result */
 	uint8_t pod_mac[6];
@@ -179,7 +181,7 @@ static int annotate(const struct cni_plugin *p, struct add_state *s, struct cni_
 	size_t i;
 	int ret;
 
-	if (!p->cfg.kubeconfig || !p->env.k8s.pod_namespace || !p->env.k8s.pod_name)
+	if (!s->annotator)
 		return 0;
 	for (i = 0; i < s->ipam.n_ips; i++) {
 		char text[IP_ADDR_STRLEN];
@@ -191,8 +193,8 @@ static int annotate(const struct cni_plugin *p, struct add_state *s, struct cni_
 			strncat(all, ",", sizeof(all) - strlen(all) - 1);
 		strncat(all, text, sizeof(all) - strlen(all) - 1);
 	}
-	ret = cni_pod_annotate_set(p->cfg.kubeconfig, p->env.k8s.pod_namespace, p->env.k8s.pod_name,
-			       first, all, p->env.container_id, err);
+	ret = cni_pod_annotate_set(s->annotator, p->env.k8s.pod_namespace, p->env.k8s.pod_name,
+				   first, all, p->env.container_id, err);
 	if (ret == 0)
 		s->annotated = true;
 	return ret;
@@ -206,8 +208,8 @@ static void rollback(const struct cni_plugin *p, struct add_state *s)
 
 	cni_error_clear(&ignored);
 	if (s->annotated)
-		cni_pod_annotate_clear(p->cfg.kubeconfig, p->env.k8s.pod_namespace, p->env.k8s.pod_name,
-				   &ignored);
+		cni_pod_annotate_clear(s->annotator, p->env.k8s.pod_namespace,
+				       p->env.k8s.pod_name, &ignored);
 	if (s->veth_done && (ret = netlink_link_delete(s->host, p->host_veth)) < 0)
 		log_error("event=rollback_veth_failed veth=%s err=\"%s\"", p->host_veth,
 			  strerror(-ret));
@@ -257,6 +259,11 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 				: cni_error_set(err, CNI_ERR_INTERNAL, "prevResult: out of memory");
 		goto out;
 	}
+	/* Started before the IPAM plugin so that preparing the API client
+	 * overlaps it; joined by annotate(). */
+	if (p->cfg.kubeconfig && p->env.k8s.pod_namespace && p->env.k8s.pod_name &&
+	    (ret = cni_pod_annotator_start(p->cfg.kubeconfig, &s.annotator, err)))
+		goto out;
 	if ((ret = cni_ipam_exec(p, CNI_CMD_ADD, &s.ipam, err)))
 		goto out;
 	s.ipam_done = true;
@@ -326,6 +333,7 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 out:
 	if (ret)
 		rollback(p, &s);
+	cni_pod_annotator_free(s.annotator);
 	cni_result_free(&out);
 	cni_result_free(&s.ipam);
 	netlink_close(s.pod);
