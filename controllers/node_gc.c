@@ -91,24 +91,6 @@ static int find_gone(const struct ipam_snapshot *s, struct ctrl_node_gc_plan *p)
 	return rc;
 }
 
-static const struct ipamhandle *find_handle(const struct ipam_snapshot *s, const char *id)
-{
-	size_t i;
-
-	for (i = 0; id && i < s->handle_count; i++)
-		if (s->handles[i].handle_id && strcmp(s->handles[i].handle_id, id) == 0)
-			return &s->handles[i];
-	return NULL;
-}
-
-static bool handle_has_container(const char *handle_id, const char *container_id)
-{
-	size_t hl = strlen(handle_id), cl = strlen(container_id);
-
-	return hl > cl && handle_id[hl - cl - 1] == '.' &&
-	       strcmp(handle_id + hl - cl, container_id) == 0;
-}
-
 /* The allocation's pod still exists and may be running it. */
 static bool pod_holds(const struct ipam_snapshot *s, const struct ipamblock_attribute *a,
 		      const char *node)
@@ -127,7 +109,7 @@ static bool pod_holds(const struct ipam_snapshot *s, const struct ipamblock_attr
 		if (p->node && strcmp(p->node, node) == 0)
 			return true;
 		if (p->container_id && a->handle_id &&
-		    handle_has_container(a->handle_id, p->container_id))
+		    ipam_handle_names_container(a->handle_id, p->container_id))
 			return true;
 		return false; /* a newer pod of that name, elsewhere */
 	}
@@ -207,7 +189,7 @@ static int plan_allocations(const struct ipam_snapshot *s, const char *node,
 			fate[bi].released++;
 			if (!a->handle_id || cidr_nth_addr(&net, i, &ip) < 0)
 				continue;
-			if (find_handle(s, a->handle_id)) {
+			if (ipam_snapshot_handle(s, a->handle_id)) {
 				if (planned_handle(p, a->handle_id))
 					continue;
 				if (!(act = add(p, IPAM_GC_RELEASE_HANDLE, node)))

@@ -90,7 +90,7 @@ static void copy(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-static const struct ipamhandle *find_handle(const struct ipam_snapshot *s, const char *id)
+const struct ipamhandle *ipam_snapshot_handle(const struct ipam_snapshot *s, const char *id)
 {
 	size_t i;
 
@@ -132,9 +132,7 @@ static bool block_ok(const struct ipamblock *b, struct cidr *net)
 	return ok;
 }
 
-/* The container ID recorded in a handle ID "<network>.<container>" matches
- * when the handle ends with ".<id>". */
-static bool handle_has_container(const char *handle_id, const char *container_id)
+bool ipam_handle_names_container(const char *handle_id, const char *container_id)
 {
 	size_t hl = strlen(handle_id), cl = strlen(container_id);
 
@@ -156,7 +154,7 @@ static bool pod_gone(const struct ipam_snapshot *s, const struct ipamblock_attri
 		snprintf(why, size, "pod %s/%s no longer exists", ns, pod);
 		return true;
 	}
-	if (p->container_id && !handle_has_container(a->handle_id, p->container_id)) {
+	if (p->container_id && !ipam_handle_names_container(a->handle_id, p->container_id)) {
 		snprintf(why, size, "pod %s/%s now runs container %s", ns, pod, p->container_id);
 		return true;
 	}
@@ -253,7 +251,7 @@ static int check_allocations(const struct ipam_snapshot *s, struct ipam_findings
 			}
 			held[nheld].ip = ip;
 			held[nheld++].block = bi;
-			h = find_handle(s, a->handle_id);
+			h = ipam_snapshot_handle(s, a->handle_id);
 			f = NULL;
 			if (!h) {
 				f = add(out, IPAM_FINDING_NO_HANDLE);
