@@ -25,7 +25,8 @@ import time
 
 import pytest
 
-from test_felix_lab import FELIX, NEEDED, BUILD, Lab, proto81, sh
+from tests.e2e.labcli import LabCli, sh
+from test_felix_lab import FELIX, NEEDED, BUILD, proto81
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root for network namespaces"),
@@ -97,7 +98,7 @@ def measure(lab, ns, src_pod, dst_ip):
 
 
 def test_crosssubnet_encapsulates_only_between_subnets(tmp_path):
-    lab = Lab(tmp_path)
+    lab = LabCli(tmp_path, "x")
     try:
         lab("up", "--nodes", "3", "--topology", "two-subnets", "--bgp", "off",
             "--encap", "crosssubnet")
@@ -123,4 +124,4 @@ def test_crosssubnet_encapsulates_only_between_subnets(tmp_path):
         assert icmp == [], "bare pod ICMP between subnets:\n" + "\n".join(icmp)
         assert dtx >= PINGS and drx >= PINGS, "vxlan.twill tx+%d rx+%d" % (dtx, drx)
     finally:
-        lab.down()
+        lab.force_clean()
