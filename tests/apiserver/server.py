@@ -78,6 +78,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_json(self, code, obj, headers=None):
         body = json.dumps(obj, separators=(",", ":")).encode()
+        # Log before answering: a client that reads the request log right after its
+        # response must find the line there (tests count requests between two points).
+        self._log["code"] = code
+        self._write_log()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -87,7 +91,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self._log["code"] = code
         self._sent = True
 
     def _read_body(self):
