@@ -30,7 +30,8 @@ struct http_client {
 	pthread_mutex_t lock;
 	CURL *handle;
 	char *ca_file, *ca_pem, *cert_file, *cert_pem, *key_file, *key_pem;
-	char *auth_header; /* "Authorization: Bearer ..." */
+	pthread_mutex_t auth_lock; /* guards auth_header: replaced while other threads send */
+	char *auth_header;         /* "Authorization: Bearer ..." */
 	long connect_timeout_ms;
 	long timeout_ms;
 };
@@ -120,6 +121,7 @@ void http_client_free(struct http_client *client)
 	if (client->handle)
 		client->cu->easy_cleanup(client->handle);
 	pthread_mutex_destroy(&client->lock);
+	pthread_mutex_destroy(&client->auth_lock);
 	free(client->ca_file);
 	free(client->ca_pem);
 	free(client->cert_file);
@@ -156,6 +158,7 @@ int http_client_new(const struct http_options *opts, struct http_client **out)
 		return rc;
 	}
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->auth_lock, NULL);
 	rc = -ENOMEM;
 	if (http_dup(&c->ca_file, opts->ca_file) || http_dup(&c->ca_pem, opts->ca_pem) ||
 	    http_dup(&c->cert_file, opts->cert_file) || http_dup(&c->cert_pem, opts->cert_pem) ||
@@ -178,6 +181,25 @@ int http_client_new(const struct http_options *opts, struct http_client **out)
 out:
 	http_client_free(c);
 	return rc;
+}
+
+int http_client_set_token(struct http_client *client, const char *token)
+{
+	char *header = NULL, *old;
+
+	if (!client)
+		return -EINVAL;
+	if (token && *token && asprintf(&header, "Authorization: Bearer %s", token) < 0)
+		return -ENOMEM;
+	pthread_mutex_lock(&client->auth_lock);
+	old = client->auth_header;
+	client->auth_header = header;
+	pthread_mutex_unlock(&client->auth_lock);
+	if (old) {
+		memset(old, 0, strlen(old));
+		free(old);
+	}
+	return 0;
 }
 
 void http_response_clear(struct http_response *resp)
@@ -237,12 +259,12 @@ static struct curl_slist *http_setup(struct http_client *c, CURL *h, char *errbu
 	if (!tmp)
 		goto oom;
 	headers = tmp;
-	if (c->auth_header) {
-		tmp = c->cu->slist_append(headers, c->auth_header);
-		if (!tmp)
-			goto oom;
-		headers = tmp;
-	}
+	pthread_mutex_lock(&c->auth_lock);
+	tmp = c->auth_header ? c->cu->slist_append(headers, c->auth_header) : headers;
+	pthread_mutex_unlock(&c->auth_lock);
+	if (!tmp)
+		goto oom;
+	headers = tmp;
 	if (content_type) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
 		tmp = c->cu->slist_append(headers, ct);

@@ -64,6 +64,10 @@ struct http_client;
  * missing) / -EIO (curl_global_init failed), reason in curl_dl_error(). */
 int http_client_new(const struct http_options *opts, struct http_client **out);
 void http_client_free(struct http_client *client);
+/* Replace the bearer token (NULL or "": none) for the requests that start
+ * afterwards; safe while other threads use the client. 0, -EINVAL or
+ * -ENOMEM (the previous token stays). */
+int http_client_set_token(struct http_client *client, const char *token);
 
 /* method: "GET", "POST", "PUT", "PATCH", "DELETE". body may be NULL.
  * content_type applies to the body (default application/json). The response

@@ -11,20 +11,30 @@
 #include "kube_client.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "http.h"
 #include "log.h"
 
 #define KUBE_URL_MAX 4096
 #define KUBE_TOKEN_MAX (64 * 1024)
+/* Re-read a tokenFile this often (client-go: every minute); kubelet rotates
+ * projected service-account tokens well before they expire. */
+#define KUBE_TOKEN_REFRESH_S 60
 
 struct kube_client {
 	struct http_client *http;
 	char *server;
 	char *namespace;
+	char *token_file;            /* set when the token came from a file */
+	char *token;                 /* the token last read from it */
+	time_t token_read_at;        /* CLOCK_MONOTONIC seconds */
+	pthread_mutex_t token_lock;
 	atomic_ulong requests;
 	atomic_ulong errors;
 	atomic_ulong conflicts;
@@ -180,6 +190,12 @@ void kube_client_free(struct kube_client *client)
 	http_client_free(client->http);
 	free(client->server);
 	free(client->namespace);
+	free(client->token_file);
+	if (client->token) {
+		memset(client->token, 0, strlen(client->token));
+		free(client->token);
+	}
+	pthread_mutex_destroy(&client->token_lock);
 	free(client);
 }
 
@@ -207,6 +223,19 @@ int kube_client_new_timeouts(const struct kube_config *cfg, long connect_ms, lon
 	if (!c) {
 		rc = -ENOMEM;
 		goto out;
+	}
+	pthread_mutex_init(&c->token_lock, NULL);
+	if (token) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		c->token_read_at = now.tv_sec;
+		c->token_file = strdup(cfg->token_file);
+		c->token = strdup(token);
+		if (!c->token_file || !c->token) {
+			rc = -ENOMEM;
+			goto out;
+		}
 	}
 	c->server = strdup(cfg->server);
 	c->namespace = strdup(cfg->namespace && *cfg->namespace ? cfg->namespace : "default");
@@ -283,6 +312,46 @@ static int kube_parse_json(const char *body, size_t len, json_object **out)
 
 /* One unary request. path is the display path (no query), url_path the
  * path plus query. */
+/* Re-read the token file when it is due (or now, when force: the server
+ * just answered 401). Returns true when the token changed, so the caller may
+ * retry once. A file that cannot be read keeps the previous token. */
+static bool kube_token_refresh(struct kube_client *c, bool force)
+{
+	struct timespec now;
+	char *token = NULL;
+	bool changed = false;
+	int rc;
+
+	if (!c->token_file)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&c->token_lock);
+	if (!force && now.tv_sec - c->token_read_at < KUBE_TOKEN_REFRESH_S)
+		goto out;
+	c->token_read_at = now.tv_sec;
+	rc = kube_read_token_file(c->token_file, &token);
+	if (rc) {
+		log_warn("event=kube_token_reread file=%s err=\"%s\" action=keep_previous",
+			 c->token_file, strerror(-rc));
+		goto out;
+	}
+	if (strcmp(token, c->token) == 0 || http_client_set_token(c->http, token) < 0)
+		goto out;
+	memset(c->token, 0, strlen(c->token));
+	free(c->token);
+	c->token = token;
+	token = NULL;
+	changed = true;
+	log_info("event=kube_token_rotated file=%s", c->token_file);
+out:
+	pthread_mutex_unlock(&c->token_lock);
+	if (token) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	return changed;
+}
+
 static int kube_call(struct kube_client *c, const char *method, const char *path,
 		     const char *url_path, json_object *body, const char *content_type,
 		     json_object **out, struct kube_error *err)
@@ -301,8 +370,15 @@ static int kube_call(struct kube_client *c, const char *method, const char *path
 		text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
 		text_len = strlen(text);
 	}
+	kube_token_refresh(c, false);
 	atomic_fetch_add(&c->requests, 1);
 	rc = http_request(c->http, method, url, text, text_len, content_type, &resp);
+	if (rc == 0 && resp.status == 401 && kube_token_refresh(c, true)) {
+		/* The token file was rotated under us: one retry with the new token. */
+		http_response_clear(&resp);
+		atomic_fetch_add(&c->requests, 1);
+		rc = http_request(c->http, method, url, text, text_len, content_type, &resp);
+	}
 	if (rc) {
 		atomic_fetch_add(&c->errors, 1);
 		kube_error_transport(err, method, path, rc, resp.error);
@@ -633,6 +709,7 @@ int kube_watch(struct kube_client *c, const struct kube_resource *res, const cha
 	s.path = path;
 	s.err = err;
 	kube_watch_decoder_init(&s.dec, kube_watch_event, &s);
+	kube_token_refresh(c, false);
 	atomic_fetch_add(&c->watches, 1);
 	atomic_fetch_add(&c->requests, 1);
 	/* Client-side bound a little past the server's, so a silently dead

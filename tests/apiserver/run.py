@@ -79,6 +79,31 @@ def load_tokens(path):
     return tokens
 
 
+class TokenFile:
+    """token -> user from a tokens file, re-read whenever the file changes, so a test can
+    rotate a token (revoke the old one) while clients run. kube-apiserver's static token
+    file is not reloaded; this is test infrastructure for token-rotation tests. `always`
+    holds tokens valid whatever the file says (the admin's)."""
+
+    def __init__(self, path, always):
+        self.path, self.always = path, dict(always)
+        self._stamp, self._tokens = None, {}
+        self._lock = threading.Lock()
+
+    def get(self, token, default=None):
+        try:
+            st = os.stat(self.path)
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        with self._lock:
+            if stamp != self._stamp:
+                self._tokens = load_tokens(self.path) if stamp else {}
+                self._stamp = stamp
+            user = self._tokens.get(token)
+        return user if user is not None else self.always.get(token, default)
+
+
 def write_kubeconfig(path, url, ca_file, token, user="admin"):
     ca = base64.b64encode(open(ca_file, "rb").read()).decode()
     # JSON is valid YAML, and needs no YAML library here.
@@ -131,8 +156,7 @@ def main(argv=None):
         if not args.tokens and not os.path.exists(tokens_file):
             with open(tokens_file, "w") as f:
                 f.write("%s,admin\n" % admin_token)
-        tokens = load_tokens(tokens_file)
-        tokens.setdefault(admin_token, "admin")
+        tokens = TokenFile(tokens_file, {admin_token: "admin"})
 
         etcd = EtcdClient(args.etcd_endpoint)
         registry = Registry(etcd, args.etcd_prefix)

@@ -257,6 +257,43 @@ def test_probe_ok(apiserver):
     assert cp.stdout.startswith("ok items=")
 
 
+def test_rotated_token_file_is_reread(apiserver, tmp_path):
+    """A service-account token rotated under a running client (kubelet rewrites the
+    projected token file; the old token stops working): the client's next request gets
+    401, re-reads its tokenFile and retries once with the new token."""
+    tokens_csv = os.path.join(apiserver.state_dir, "tokens.csv")
+    with open(tokens_csv) as f:
+        original = f.read()
+    old, new = "rot-old-" + os.urandom(6).hex(), "rot-new-" + os.urandom(6).hex()
+    token_file = tmp_path / "token"
+    token_file.write_text(old + "\n")
+    with open(tokens_csv, "a") as f:
+        f.write("%s,rotating-user\n" % old)
+    p = subprocess.Popen([prog("kube_probe"), apiserver.kubeconfig, "--token-file",
+                          str(token_file), "--again", "1"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().startswith("ok items="), p.stderr.read()
+        # rotate: the file holds the new token, the server no longer accepts the old one
+        token_file.write_text(new + "\n")
+        with open(tokens_csv, "w") as f:
+            f.write(original + "%s,rotating-user\n" % new)
+        p.stdin.write("\n")
+        p.stdin.flush()
+        assert p.stdout.readline().startswith("ok items="), p.stderr.read()
+        p.stdin.close()
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        with open(tokens_csv, "w") as f:
+            f.write(original)
+    users = [json.loads(line).get("user") for line in open(apiserver.request_log)
+             if line.strip()]
+    assert users.count("rotating-user") == 2  # the first list and the retry
+
+
 @pytest.mark.parametrize("args", [["--no-token"], ["--token", "wrong-token"]])
 def test_bad_token_reports_401(apiserver, args):
     cp = probe(apiserver, *args)

@@ -2,8 +2,11 @@
  * can be overridden, and print the outcome as one line, so pytest can check
  * how authentication, TLS and connection failures are reported.
  *
- * usage: kube_probe KUBECONFIG [--token T | --no-token] [--ca FILE] [--server URL]
- * prints "ok items=N" (exit 0) or "error rc=-N code=C message=..." (exit 1). */
+ * usage: kube_probe KUBECONFIG [--token T | --token-file F | --no-token] [--ca FILE]
+ *                   [--server URL] [--again N]
+ * prints "ok items=N" (exit 0) or "error rc=-N code=C message=..." (exit 1).
+ * --again N: after the first list, N more, each once a line arrives on stdin
+ * (one client throughout: tests rotate the token file in between). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +23,8 @@ int main(int argc, char **argv)
 	struct kube_client *client = NULL;
 	struct kube_error kerr = { 0 };
 	json_object *list = NULL, *items;
-	char err[512];
-	int i, rc;
+	char err[512], line[64];
+	int i, rc, again = 0;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s KUBECONFIG [--token T|--no-token] [--ca F] [--server U]\n",
@@ -53,6 +56,13 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--token") == 0) {
 			free(cfg.token);
 			cfg.token = strdup(argv[++i]);
+		} else if (strcmp(argv[i], "--token-file") == 0) {
+			free(cfg.token);
+			free(cfg.token_file);
+			cfg.token = NULL;
+			cfg.token_file = strdup(argv[++i]);
+		} else if (strcmp(argv[i], "--again") == 0) {
+			again = atoi(argv[++i]);
 		} else if (strcmp(argv[i], "--ca") == 0) {
 			free(cfg.ca_file);
 			free(cfg.ca_data);
@@ -72,13 +82,20 @@ int main(int argc, char **argv)
 		printf("error rc=%d code=0 message=client: %s\n", rc, strerror(-rc));
 		goto out;
 	}
-	rc = kube_list(client, &configmaps, "default", NULL, &list, &kerr);
-	if (rc) {
-		printf("error rc=%d code=%d message=%s\n", rc, kerr.code, kerr.message);
-		goto out;
+	for (;;) {
+		rc = kube_list(client, &configmaps, "default", NULL, &list, &kerr);
+		if (rc) {
+			printf("error rc=%d code=%d message=%s\n", rc, kerr.code, kerr.message);
+			goto out;
+		}
+		json_object_object_get_ex(list, "items", &items);
+		printf("ok items=%zu\n", json_object_array_length(items));
+		fflush(stdout);
+		json_object_put(list);
+		list = NULL;
+		if (again-- <= 0 || !fgets(line, sizeof(line), stdin))
+			break;
 	}
-	json_object_object_get_ex(list, "items", &items);
-	printf("ok items=%zu\n", json_object_array_length(items));
 out:
 	json_object_put(list);
 	kube_client_free(client);
