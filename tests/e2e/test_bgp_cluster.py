@@ -429,15 +429,20 @@ def test_graceful_restart_keeps_routes_on_router(cluster):
         wait_for("router noticed", lambda: router_established(c) == 2, timeout=30)
         assert router_has_all_blocks(c)
         log = open(os.path.join(c.tmp, "bird-restarted.log"), "w")
-        # -R: start in graceful-restart recovery, so the new session's GR
-        # capability says forwarding was preserved (R and F bits). Without it
-        # the router must drop the stale routes as soon as BIRD is back.
-        argv = list(rec["argv"])
-        argv.insert(argv.index("/usr/sbin/bird") + 1, "-R")
-        bird = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        # Restart the container's command as kubelet would. The entrypoint finds
+        # its marker (BIRD already ran on this "boot": the node's var/run/twill)
+        # and starts BIRD with -R (graceful-restart recovery), so the new
+        # session's GR capability says forwarding was preserved (R and F bits).
+        # Without it the router must drop the stale routes as soon as BIRD is back.
+        marker = os.path.join(c.dir, "nodes", "node1", "var", "run", "twill", "bird.started")
+        assert os.path.exists(marker), marker
+        env = dict(os.environ, BIRD_MARKER=marker)
+        bird = subprocess.Popen(list(rec["argv"]), stdout=log, stderr=subprocess.STDOUT, env=env)
         c.extra_procs.append(bird)
         log.close()
         wait_for("session back", lambda: router_established(c) == 3, timeout=90)
+        with open("/proc/%d/cmdline" % bird.pid, "rb") as f:
+            assert b"\0-R\0" in f.read()  # the entrypoint exec'd BIRD with -R
         wait_for("node1 status OK", lambda: c.node_status("node1")[0] == 0, timeout=60)
         time.sleep(2)  # let End-of-RIB clear the stale flags
         assert router_has_all_blocks(c)
