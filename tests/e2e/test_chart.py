@@ -415,15 +415,15 @@ def test_clusterrole_covers_lab_calls(render):
     assert not missing
 
 
-def test_clusterrole_covers_request_logs(render, tmp_path_factory):
-    """Every node-agent call in this session's request logs (and $TWILL_REQUEST_LOGS)."""
-    objs = render()
+def logged_calls(tmp_path_factory, user):
+    """(verb, group, resource, namespace) of every API call `user` made in this session's
+    request logs and those named by $TWILL_REQUEST_LOGS, one entry per request."""
     paths = glob.glob(os.path.join(str(tmp_path_factory.getbasetemp()), "**", "requests.log"),
                       recursive=True)
     for pat in os.environ.get("TWILL_REQUEST_LOGS", "").split(":"):
         if pat:
             paths += glob.glob(pat, recursive=True)
-    seen, missing = 0, set()
+    calls = []
     for p in paths:
         with open(p) as f:
             for line in f:
@@ -431,15 +431,20 @@ def test_clusterrole_covers_request_logs(render, tmp_path_factory):
                     r = json.loads(line)
                 except ValueError:
                     continue
-                if r.get("user") != NODE_USER or r.get("resource") is None:
+                if r.get("user") != user or r.get("resource") is None:
                     continue
-                seen += 1
-                call = (r["verb"], r["group"] or "", r["resource"], r.get("namespace"))
-                if not allowed(objs, *call):
-                    missing.add(call)
-    if not seen:
+                calls.append((r["verb"], r["group"] or "", r["resource"], r.get("namespace")))
+    return calls
+
+
+def test_clusterrole_covers_request_logs(render, tmp_path_factory):
+    """Every node-agent call in this session's request logs (and $TWILL_REQUEST_LOGS)."""
+    objs = render()
+    calls = logged_calls(tmp_path_factory, NODE_USER)
+    if not calls:
         pytest.skip("no node-agent calls in any request log (run after a lab test or set "
                     "TWILL_REQUEST_LOGS)")
+    missing = {call for call in calls if not allowed(objs, *call)}
     assert not missing, sorted(missing)
 
 
@@ -729,28 +734,11 @@ def test_controllers_role_covers_request_logs(render, tmp_path_factory):
     """Every call twill-controllers (its service account) made in this session's request
     logs (a lab runs it with that token) or $TWILL_REQUEST_LOGS."""
     objs = render()
-    paths = glob.glob(os.path.join(str(tmp_path_factory.getbasetemp()), "**", "requests.log"),
-                      recursive=True)
-    for pat in os.environ.get("TWILL_REQUEST_LOGS", "").split(":"):
-        if pat:
-            paths += glob.glob(pat, recursive=True)
-    seen, missing = 0, set()
-    for p in paths:
-        with open(p) as f:
-            for line in f:
-                try:
-                    r = json.loads(line)
-                except ValueError:
-                    continue
-                if r.get("user") != CONTROLLERS_USER or r.get("resource") is None:
-                    continue
-                seen += 1
-                call = (r["verb"], r["group"] or "", r["resource"], r.get("namespace"))
-                if not controllers_allowed(objs, *call):
-                    missing.add(call)
-    if not seen:
+    calls = logged_calls(tmp_path_factory, CONTROLLERS_USER)
+    if not calls:
         pytest.skip("no twill-controllers calls in any request log (run after a lab test or "
                     "set TWILL_REQUEST_LOGS)")
+    missing = {call for call in calls if not controllers_allowed(objs, *call)}
     assert not missing, sorted(missing)
 
 
