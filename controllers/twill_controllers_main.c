@@ -28,6 +28,7 @@
 
 #include "ctrl_daemon.h"
 #include "gc.h"
+#include "health_http.h"
 #include "log.h"
 
 static void usage(FILE *out)
@@ -69,20 +70,6 @@ static int parse_s(const char *text, long *out)
 	if (parse_ms(text, &ms) < 0 || ms % 1000 || ms == 0)
 		return -EINVAL;
 	*out = ms / 1000;
-	return 0;
-}
-
-static int parse_port(const char *text, int *out)
-{
-	char *end;
-	long v;
-
-	if (!text || !*text)
-		return -EINVAL;
-	v = strtol(text, &end, 10);
-	if (*end || v < 0 || v > 65535)
-		return -EINVAL;
-	*out = (int)v;
 	return 0;
 }
 
@@ -128,7 +115,7 @@ static int apply(struct ctrl_daemon_opts *o, int opt, const char *v, const char 
 	case O_INTERVAL: return parse_s(v, &o->leak_interval_s);
 	case O_GRACE: return ipam_gc_parse_duration(v, &o->leak_grace_s);
 	case O_NODE_RETRY: return parse_s(v, &o->node_retry_s);
-	case O_PORT: return parse_port(v, &o->metrics_port);
+	case O_PORT: return health_http_parse_port(v, &o->metrics_port);
 	case O_LISTEN: o->listen_addr = v; return 0;
 	case O_LOG: *level = v; return 0;
 	}

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "felix_daemon.h"
+#include "health_http.h"
 #include "log.h"
 
 static void usage(FILE *out)
@@ -48,20 +49,6 @@ static int parse_switch(const char *text)
 		if (strcasecmp(text, off[i]) == 0)
 			return 0;
 	return -EINVAL;
-}
-
-static int parse_port(const char *text, int *out)
-{
-	char *end;
-	long v;
-
-	if (!text || !*text)
-		return -EINVAL;
-	v = strtol(text, &end, 10);
-	if (*end || v < 0 || v > 65535)
-		return -EINVAL;
-	*out = (int)v;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -99,11 +86,11 @@ int main(int argc, char **argv)
 		opts.node_name = getenv("NODENAME");
 	env = getenv("TWILL_NETWORKING_BACKEND");
 	opts.bgp_disabled = env && strcmp(env, "none") == 0;
-	if ((env = getenv("TWILL_HEALTH_PORT")) && parse_port(env, &opts.health_port) < 0) {
+	if ((env = getenv("TWILL_HEALTH_PORT")) && health_http_parse_port(env, &opts.health_port) < 0) {
 		fprintf(stderr, "twill-felix: bad TWILL_HEALTH_PORT %s\n", env);
 		return 2;
 	}
-	if ((env = getenv("TWILL_METRICS_PORT")) && parse_port(env, &opts.metrics_port) < 0) {
+	if ((env = getenv("TWILL_METRICS_PORT")) && health_http_parse_port(env, &opts.metrics_port) < 0) {
 		fprintf(stderr, "twill-felix: bad TWILL_METRICS_PORT %s\n", env);
 		return 2;
 	}
@@ -122,11 +109,11 @@ int main(int argc, char **argv)
 		case 'n': opts.node_name = optarg; break;
 		case 'k': opts.kubeconfig = optarg; break;
 		case 'H':
-			if (parse_port(optarg, &opts.health_port) < 0)
+			if (health_http_parse_port(optarg, &opts.health_port) < 0)
 				goto bad;
 			break;
 		case 'M':
-			if (parse_port(optarg, &opts.metrics_port) < 0)
+			if (health_http_parse_port(optarg, &opts.metrics_port) < 0)
 				goto bad;
 			break;
 		case 'r':

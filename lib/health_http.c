@@ -217,3 +217,17 @@ int health_http_serve(struct health_http *h)
 	}
 	return served;
 }
+
+int health_http_parse_port(const char *text, int *out)
+{
+	char *end;
+	long v;
+
+	if (!text || !*text)
+		return -EINVAL;
+	v = strtol(text, &end, 10);
+	if (*end || v < 0 || v > 65535)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}

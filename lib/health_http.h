@@ -32,6 +32,9 @@ int health_http_open(const char *addr, int port, health_http_handler fn, void *c
 void health_http_close(struct health_http *h);
 int health_http_fd(const struct health_http *h);
 int health_http_port(const struct health_http *h);
+/* A --*-port flag: decimal 0..65535 (0 = any free port), nothing else.
+ * 0 or -EINVAL. */
+int health_http_parse_port(const char *text, int *out);
 /* Answer every pending connection; returns how many were answered. */
 int health_http_serve(struct health_http *h);
 
