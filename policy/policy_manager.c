@@ -173,23 +173,31 @@ static int cache_event(struct cache *c, json_object *obj, bool deleted)
 	return 1;
 }
 
+/* The libnftables applier, made on first use (a felix with policy disabled
+ * never opens one). */
+static int ensure_applier(struct policy_manager *m)
+{
+	int rc;
+
+	if (m->applier)
+		return 0;
+	m->applier = calloc(1, sizeof(*m->applier));
+	if (!m->applier)
+		return -ENOMEM;
+	rc = policy_applier_init(m->applier);
+	if (rc < 0) {
+		free(m->applier);
+		m->applier = NULL;
+	}
+	return rc;
+}
+
 static int default_apply(void *ctx, struct policy_ruleset *desired)
 {
 	struct policy_manager *m = ctx;
-	int rc;
+	int rc = ensure_applier(m);
 
-	if (!m->applier) {
-		m->applier = calloc(1, sizeof(*m->applier));
-		if (!m->applier)
-			return -ENOMEM;
-		rc = policy_applier_init(m->applier);
-		if (rc < 0) {
-			free(m->applier);
-			m->applier = NULL;
-			return rc;
-		}
-	}
-	return policy_apply(m->applier, desired);
+	return rc < 0 ? rc : policy_apply(m->applier, desired);
 }
 
 static void default_resync(void *ctx)
@@ -208,17 +216,9 @@ static int default_remove(void *ctx)
 	char err[512], quoted[600];
 	int rc;
 
-	if (!m->applier) {
-		m->applier = calloc(1, sizeof(*m->applier));
-		if (!m->applier)
-			return -ENOMEM;
-		rc = policy_applier_init(m->applier);
-		if (rc < 0) {
-			free(m->applier);
-			m->applier = NULL;
-			return rc;
-		}
-	}
+	rc = ensure_applier(m);
+	if (rc < 0)
+		return rc;
 	rc = policy_nft_run(m->applier->nft,
 			    "add table " POLICY_TABLE_FAMILY " " POLICY_TABLE "\n"
 			    "delete table " POLICY_TABLE_FAMILY " " POLICY_TABLE "\n",
