@@ -30,6 +30,19 @@ def netns_list():
     return sorted(n["name"] for n in json.loads(out)) if out else []
 
 
+def netns_pids_named(ns, comm):
+    """PIDs in network namespace ns whose command name (/proc/PID/comm) is comm."""
+    pids = []
+    for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
+        try:
+            with open("/proc/%s/comm" % pid) as f:
+                if f.read().strip() == comm:
+                    pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
 def processes_mentioning(text):
     """PIDs whose command line mentions text, or which carry TWILL_LAB_OWNER=text."""
     found = []

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from tests.e2e.labcli import REPO, TWILL_LAB, LabCli, sh
+from tests.e2e.labcli import REPO, TWILL_LAB, LabCli, netns_pids_named, sh
 
 BUILD = os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build-release"))
 FELIX = os.path.join(BUILD, "felix", "twill-felix")
@@ -33,15 +33,7 @@ pytestmark = [
 
 
 def felix_pids(ns):
-    pids = []
-    for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
-        try:
-            with open("/proc/%s/comm" % pid) as f:
-                if f.read().strip() == "twill-felix":
-                    pids.append(int(pid))
-        except OSError:
-            pass
-    return pids
+    return netns_pids_named(ns, "twill-felix")
 
 
 def felix_ready(ns):

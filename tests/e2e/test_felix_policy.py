@@ -26,7 +26,6 @@ binaries (TWILL_BUILD_DIR).
 
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -34,8 +33,8 @@ import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TWILL_LAB = os.path.join(REPO, "lab", "twill-lab")
+from tests.e2e.labcli import REPO, LabCli, netns_pids_named, sh
+
 BUILD = os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build-release"))
 FELIX = os.path.join(BUILD, "felix", "twill-felix")
 NEEDED = [os.path.join(BUILD, "cni", "twill-cni"), os.path.join(BUILD, "ipam", "twill-ipam"),
@@ -79,32 +78,14 @@ print("open" if ok else "closed")
 """
 
 
-def sh(*args, check=True, timeout=180, stdin=None):
-    cp = subprocess.run([str(a) for a in args], capture_output=True, text=True,
-                        timeout=timeout, input=stdin)
-    if check and cp.returncode != 0:
-        raise AssertionError("%s -> %d\n%s\n%s" % (" ".join(map(str, args)), cp.returncode,
-                                                   cp.stdout, cp.stderr))
-    return cp
-
-
-class Lab:
+class Lab(LabCli):
     def __init__(self, tmp_path):
-        self.name = "p" + secrets.token_hex(3)
-        self.dir = str(tmp_path / ("lab-" + self.name))
-        self.prefix = "twl-%s-" % self.name
+        super().__init__(tmp_path, "p")
         self.tmp = tmp_path
         self.listeners = []
 
-    def __call__(self, *args, check=True, timeout=180, stdin=None):
-        return sh(PY, TWILL_LAB, "--lab", self.name, "--state-dir", self.dir, *args,
-                  check=check, timeout=timeout, stdin=stdin)
-
     def kubectl_apply(self, doc):
-        return self("kubectl", "apply", "-f", "-", stdin=json.dumps(doc))
-
-    def node_ns(self, node):
-        return self.prefix + node
+        return self.apply(json.dumps(doc))
 
     def pod_ns(self, ns, pod):
         return "%sp-%s.%s" % (self.prefix, ns, pod)
@@ -131,12 +112,7 @@ class Lab:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait(timeout=10)
-        self("down", check=False)
-        for ns in sh("ip", "netns", "list", check=False).stdout.split():
-            if ns.startswith(self.prefix):
-                for pid in sh("ip", "netns", "pids", ns, check=False).stdout.split():
-                    sh("kill", "-9", pid, check=False)
-                sh("ip", "netns", "del", ns, check=False)
+        self.force_clean()
 
 
 def wait_matrix(lab, want, timeout=30):
@@ -191,15 +167,7 @@ def has_table(lab, node):
 
 
 def felix_pids(lab, node):
-    pids = []
-    for pid in sh("ip", "netns", "pids", lab.node_ns(node), check=False).stdout.split():
-        try:
-            with open("/proc/%s/comm" % pid) as f:
-                if f.read().strip() == "twill-felix":
-                    pids.append(int(pid))
-        except OSError:
-            pass
-    return pids
+    return netns_pids_named(lab.node_ns(node), "twill-felix")
 
 
 def apiserver_pid(lab):
