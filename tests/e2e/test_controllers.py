@@ -479,9 +479,10 @@ def test_two_instances_exactly_one_acts_and_takeover(api, controllers):
     h, ip = c.add_pod("ctl-ha", "ha-leak")
     c.delete_pod("ha-leak")
     wait_for("leak released", lambda: h not in c.handles(), 30)
+    # the leader logs its action after the API write: wait for the line, not a fixed time
+    wait_for("leader logs the release", lambda: h in leader.released_handles(), 30)
     time.sleep(2)
     assert leader.is_leader() and not standby.is_leader()
-    assert leader.lines("gc_action")
     assert standby.lines("gc_action") == []
     assert standby.lines("leak_pass") == []
     assert standby.healthz()[1].startswith("ok standby")
@@ -499,7 +500,7 @@ def test_two_instances_exactly_one_acts_and_takeover(api, controllers):
     h2, ip2 = c.add_pod("ctl-ha", "ha-leak2")
     c.delete_pod("ha-leak2")
     wait_for("leak released by new leader", lambda: h2 not in c.handles(), 30)
-    assert h2 in standby.released_handles()
+    wait_for("new leader logs the release", lambda: h2 in standby.released_handles(), 30)
     # SIGTERM releases the lease: a new candidate gets it at once, not after 4 s
     assert standby.stop() == 0
     assert lease_holder(api, "ha") == ""
