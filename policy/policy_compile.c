@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cni_names.h"
 #include "log.h"
 #include "policy_ranges.h"
 
@@ -268,12 +269,23 @@ out:
 	return rc;
 }
 
+/* Fail closed: a pod interface felix has not programmed yet (its Pod not
+ * seen, or not bound to this node) passes nothing new until it is. */
+#define UNKNOWN_FROM                                                                     \
+	"iifname \"" CNI_VETH_PREFIX "*\" iifname != @" POLICY_SET_ENDPOINTS                 \
+	" counter drop comment \"unknown pod interface\""
+#define UNKNOWN_TO                                                                       \
+	"oifname \"" CNI_VETH_PREFIX "*\" oifname != @" POLICY_SET_ENDPOINTS                 \
+	" counter drop comment \"unknown pod interface\""
+
 static int emit_base(struct policy_ruleset *out)
 {
 	struct policy_chain *c;
 	int rc;
 
 	rc = policy_ruleset_add_set(out, POLICY_MAP_FROM_POD, true, "ifname : verdict", false, NULL);
+	if (rc == 0)
+		rc = policy_ruleset_add_set(out, POLICY_SET_ENDPOINTS, false, "ifname", false, NULL);
 	if (rc == 0)
 		rc = policy_ruleset_add_set(out, POLICY_MAP_TO_POD, true, "ifname : verdict", false,
 					    NULL);
@@ -286,6 +298,8 @@ static int emit_base(struct policy_ruleset *out)
 	/* replies and related ICMP first: the common case costs one lookup */
 	if (policy_strings_add(&c->rules, "ct state established,related accept") < 0 ||
 	    policy_strings_add(&c->rules, "ct state invalid drop") < 0 ||
+	    policy_strings_add(&c->rules, UNKNOWN_FROM) < 0 ||
+	    policy_strings_add(&c->rules, UNKNOWN_TO) < 0 ||
 	    policy_strings_add(&c->rules, "iifname vmap @" POLICY_MAP_FROM_POD) < 0 ||
 	    policy_strings_add(&c->rules, "oifname vmap @" POLICY_MAP_TO_POD) < 0)
 		return -ENOMEM;
@@ -298,6 +312,7 @@ static int emit_base(struct policy_ruleset *out)
 	if (policy_strings_add(&c->rules, "ct state established,related accept") < 0 ||
 	    policy_strings_add(&c->rules, "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, "
 					  "nd-neighbor-advert } accept") < 0 ||
+	    policy_strings_add(&c->rules, UNKNOWN_FROM) < 0 ||
 	    policy_strings_add(&c->rules, "iifname vmap @" POLICY_MAP_FROM_POD) < 0)
 		return -ENOMEM;
 	return 0;
@@ -344,7 +359,10 @@ int policy_compile(const struct policy_model *m, const struct policy_endpoint *e
 				 pod < 0 ? "unknown_pod" : "host_network");
 			continue;
 		}
-		rc = compile_side(m, (size_t)pod, ep->iface, NETPOL_TYPE_INGRESS, out, &iso);
+		rc = policy_strings_addf(&find_set(out, POLICY_SET_ENDPOINTS)->elements, "\"%s\"",
+					 ep->iface);
+		if (rc == 0)
+			rc = compile_side(m, (size_t)pod, ep->iface, NETPOL_TYPE_INGRESS, out, &iso);
 		if (rc == 0 && iso)
 			rc = policy_strings_addf(&find_set(out, POLICY_MAP_TO_POD)->elements,
 						 "\"%s\" : jump to_%s", ep->iface, ep->iface);
@@ -357,7 +375,8 @@ int policy_compile(const struct policy_model *m, const struct policy_endpoint *e
 			goto fail;
 	}
 	for (i = 0; i < out->set_count; i++)
-		if (out->sets[i].is_map && out->sets[i].elements.count)
+		if ((out->sets[i].is_map || strcmp(out->sets[i].name, POLICY_SET_ENDPOINTS) == 0) &&
+		    out->sets[i].elements.count)
 			qsort(out->sets[i].elements.items, out->sets[i].elements.count,
 			      sizeof(char *), str_cmp);
 	rc = policy_ruleset_sort(out);

@@ -3,9 +3,16 @@
  *
  * Layout (docs/policy.md has the picture):
  *   chain forward  hook forward: ct established,related accept; ct invalid
- *                  drop; iifname vmap @from_pod; oifname vmap @to_pod
+ *                  drop; unknown pod interface drop (both ways); iifname
+ *                  vmap @from_pod; oifname vmap @to_pod
  *   chain input    hook input: ct established,related accept; IPv6 neighbour
- *                  discovery accept; iifname vmap @from_pod
+ *                  discovery accept; unknown pod interface drop; iifname vmap
+ *                  @from_pod
+ *   set endpoints  every endpoint's interface. A new connection from or to an
+ *                  interface named like a pod veth (CNI_VETH_PREFIX "tw*")
+ *                  that is not in it is dropped: a pod felix has not
+ *                  programmed yet is never reachable unfiltered (fail closed,
+ *                  as Calico does with unknown workload interfaces).
  *   map from_pod   interface -> jump from_<iface>  (egress-isolated pods only)
  *   map to_pod     interface -> jump to_<iface>    (ingress-isolated pods only)
  *   chain to_<iface>/from_<iface>: four set lookups, then counter drop.
@@ -39,6 +46,7 @@
 
 #define POLICY_MAP_FROM_POD "from_pod"
 #define POLICY_MAP_TO_POD "to_pod"
+#define POLICY_SET_ENDPOINTS "endpoints"
 
 struct policy_endpoint {
 	const char *iface; /* host-side interface, e.g. "tw1a2b3c4d5e6" */

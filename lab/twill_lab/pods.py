@@ -7,12 +7,21 @@ cni_runtime.py: CNI_* environment, config on stdin, CNI_PATH = the node's
 opt/cni/bin, executed inside the node namespace), then report status.podIP.
 Any failure undoes the earlier steps. The ADD result is kept in lab.json as
 libcni keeps it in its cache directory, because DEL needs it as prevResult.
+
+With NetworkPolicy on (felix's table `inet twill` exists in the node), a pod
+interface felix has not programmed yet passes no new connection (fail
+closed), so `pod add` returns only once the node's felix lists the pod's
+host veth in the table's `endpoints` set — what Calico's CNI plugin does
+when it waits for policy programming. Timeout: TWILL_LAB_POLICY_WAIT seconds
+(default 60), then an error naming the node.
 """
 
+import hashlib
 import json
 import os
 import re
 import secrets
+import time
 
 from . import cluster, sh
 from .control_plane import Api
@@ -20,6 +29,34 @@ from .lab import REPO, LabError
 from .node_agent import node_paths
 
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
+
+
+def host_veth(namespace, name):
+    """twill-cni's host-side veth name (lib/cni_names.h)."""
+    return "tw" + hashlib.sha1(("%s.%s" % (namespace, name)).encode()).hexdigest()[:11]
+
+
+def wait_policy_programmed(node, namespace, name):
+    """Returns once felix has the pod's interface in its endpoints set, or at once when
+    the node has no policy table (policy off)."""
+    iface = host_veth(namespace, name)
+    deadline = time.monotonic() + float(os.environ.get("TWILL_LAB_POLICY_WAIT", "60"))
+    while True:
+        p = sh.run("ip", "netns", "exec", node["ns"], "nft", "-j", "list", "set", "inet",
+                   "twill", "endpoints", check=False)
+        if p.returncode != 0:
+            if "No such file or directory" in p.stderr:  # no table: policy off
+                return
+        else:
+            for item in json.loads(p.stdout).get("nftables", []):
+                if iface in (item.get("set", {}).get("elem") or []):
+                    return
+        if time.monotonic() > deadline:
+            raise LabError("felix on %s has not programmed policy for %s/%s (interface %s) "
+                           "after %s s: is it running? (twill-lab status)"
+                           % (node["name"], namespace, name, iface,
+                              os.environ.get("TWILL_LAB_POLICY_WAIT", "60")))
+        time.sleep(0.05)
 
 
 def _runtime_module():
@@ -113,6 +150,7 @@ def add(lab, name, node_name, namespace="default", labels=None, annotations=None
             api.merge_patch("/api/v1/namespaces/%s/pods/%s/status" % (namespace, name), {
                 "status": {"phase": "Running", "hostIP": node["ip"], "podIP": ips[0],
                            "podIPs": [{"ip": i} for i in ips]}})
+            wait_policy_programmed(node, namespace, name)
         except BaseException:
             _undo(lab, api, state, pod, done + (["cni"] if "netns" in done else []))
             raise

@@ -397,7 +397,8 @@ class Lab:
         self.procs.append(srv)
         assert srv.stdout.readline().strip() == "ready"
 
-    def state(self, node, policies):
+    def state(self, node, policies, unknown=()):
+        """unknown: (ns, pod) pairs the agent has not seen (no Pod, no endpoint)."""
         pods = [{
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": p, "namespace": ns, "labels": pod_labels(p)},
@@ -405,22 +406,22 @@ class Lab:
                 {"name": n, "containerPort": num, "protocol": pr} for n, num, pr in pod_ports(p)]}]},
             "status": {"podIP": pod_ip(ns, p), "podIPs": [{"ip": pod_ip(ns, p)},
                                                           {"ip": pod_ip(ns, p, 6)}]},
-        } for ns, p in PODS]
+        } for ns, p in PODS if (ns, p) not in unknown]
         return {
             "namespaces": [{"apiVersion": "v1", "kind": "Namespace",
                             "metadata": {"name": n, "labels": l}} for n, l in NS_LABELS.items()],
             "pods": pods,
             "policies": policies,
             "endpoints": [{"iface": "tw%s%s" % (ns, p), "namespace": ns, "pod": p}
-                          for ns, p in PODS if node_of(ns) == node],
+                          for ns, p in PODS if node_of(ns) == node and (ns, p) not in unknown],
         }
 
-    def apply(self, name, policies):
+    def apply(self, name, policies, unknown=()):
         lines = {}
         for node, agent in self.agents.items():
             path = os.path.join(self.tmp, "%s-%s.json" % (name, node))
             with open(path, "w") as f:
-                json.dump(self.state(node, policies), f)
+                json.dump(self.state(node, policies, unknown), f)
             agent.stdin.write(path + "\n")
             agent.stdin.flush()
         for node, agent in self.agents.items():
@@ -582,3 +583,19 @@ def test_updates_never_drop_or_open(lab):
     # a lost SYN of the test network itself is retried within the 1 s timeout; more than a
     # stray failure would mean a real problem even with the counter unchanged
     assert counts["allowed_fail"] <= max(1, counts["allowed_ok"] // 100), counts
+
+
+def test_unknown_pod_interface_fails_closed(lab):
+    """A pod whose veth exists but that the agent has not seen yet (its Pod not applied:
+    the moment after CNI ADD returns) passes no new connection in either direction, on its
+    own node and from the other node, though no policy selects anything; once its Pod is
+    applied it is an ordinary unisolated pod again."""
+    new = ("x", "a")
+    lab.apply("unknown-xa", [], unknown=[new])
+    got = lab.probe_all()
+    bad = [(k, new not in k[:2], ok) for k, ok in got.items() if ok != (new not in k[:2])]
+    assert not bad, fmt_mismatches(bad)
+    lab.apply("known-xa", [])
+    got = lab.probe_all()
+    bad = [(k, True, ok) for k, ok in got.items() if not ok]
+    assert not bad, fmt_mismatches(bad)

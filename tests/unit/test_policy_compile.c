@@ -79,9 +79,11 @@ static void test_golden_no_policies(void **state)
 	fx_init(&f);
 	compile(&f, node1, 3, &rs);
 	check_golden(&rs, "no_policies");
-	/* nothing isolated: no endpoint chains, empty maps */
+	/* nothing isolated: no endpoint chains, empty maps; but every endpoint
+	 * is known, so none of them meets the unknown-interface drop */
 	assert_int_equal(rs.chain_count, 2);
 	assert_int_equal(policy_ruleset_find_set(&rs, POLICY_MAP_TO_POD)->elements.count, 0);
+	assert_int_equal(policy_ruleset_find_set(&rs, POLICY_SET_ENDPOINTS)->elements.count, 3);
 	policy_ruleset_free(&rs);
 	fx_free(&f);
 }
@@ -363,6 +365,9 @@ static void test_bad_endpoints(void **state)
 	assert_int_equal(policy_compile(&f.m, dup, 2, &rs), -EINVAL);
 	assert_int_equal(policy_compile(&f.m, unknown, 1, &rs), 0);
 	assert_int_equal(rs.chain_count, 2);
+	/* an interface whose pod is unknown is not an endpoint: the base chains'
+	 * "unknown pod interface" rules drop its new connections */
+	assert_int_equal(policy_ruleset_find_set(&rs, POLICY_SET_ENDPOINTS)->elements.count, 0);
 	policy_ruleset_free(&rs);
 	assert_int_equal(policy_compile(NULL, node1, 1, &rs), -EINVAL);
 	fx_free(&f);
