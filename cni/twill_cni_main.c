@@ -13,58 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cni_env.h"
 #include "cni_plugin.h"
 #include "cni_version.h"
 #include "log.h"
 
 extern char **environ;
-
-#define STDIN_MAX (1024 * 1024)
-
-static int read_stdin(char **out, size_t *len)
-{
-	size_t cap = 0;
-	char *buf = NULL;
-
-	*len = 0;
-	for (;;) {
-		ssize_t n;
-
-		if (cap - *len < 4096) {
-			char *nb;
-
-			if (cap > STDIN_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			nb = realloc(buf, cap + 16384);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap += 16384;
-		}
-		n = read(STDIN_FILENO, buf + *len, cap - *len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			/* a closed stdin (VERSION from some runtimes) reads as empty */
-			if (errno == EBADF)
-				break;
-			free(buf);
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
-	buf[*len] = '\0';
-	*out = buf;
-	return 0;
-}
 
 static int print_text(const char *text)
 {
@@ -116,7 +70,7 @@ int main(void)
 	memset(&p, 0, sizeof(p));
 	cni_error_clear(&err);
 	p.envp = environ;
-	if ((ret = read_stdin(&input, &len)) < 0) {
+	if ((ret = cni_read_stdin(STDIN_FILENO, &input, &len)) < 0) {
 		cni_error_set(&err, CNI_ERR_IO, "stdin: %s", strerror(-ret));
 		return fail(&err, NULL);
 	}

@@ -36,8 +36,6 @@
 
 extern char **environ;
 
-#define STDIN_MAX (1024 * 1024)
-
 struct plugin {
 	struct cni_env env;
 	struct cni_net_config net;
@@ -47,47 +45,6 @@ struct plugin {
 	char handle_id[IPAM_HANDLE_NAME_MAX + 128];
 	char node[256];
 };
-
-static int read_all(int fd, char **out, size_t *len)
-{
-	size_t cap = 0;
-	char *buf = NULL;
-
-	*len = 0;
-	for (;;) {
-		ssize_t n;
-
-		if (cap - *len < 4096) {
-			char *nb;
-
-			if (cap > STDIN_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			if (!(nb = realloc(buf, cap + 16384))) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap += 16384;
-		}
-		n = read(fd, buf + *len, cap - *len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EBADF) {
-			free(buf);
-			return -errno;
-		}
-		if (n <= 0)
-			break;
-		*len += (size_t)n;
-	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
-	buf[*len] = '\0';
-	*out = buf;
-	return 0;
-}
 
 static int print_json(json_object *obj)
 {
@@ -326,7 +283,7 @@ int main(void)
 	log_set_level(LOG_LEVEL_WARN);
 	memset(&p, 0, sizeof(p));
 	cni_error_clear(&err);
-	if ((rc = read_all(STDIN_FILENO, &input, &len)) < 0) {
+	if ((rc = cni_read_stdin(STDIN_FILENO, &input, &len)) < 0) {
 		cni_error_set(&err, CNI_ERR_IO, "stdin: %s", strerror(-rc));
 		return fail(&err, NULL);
 	}

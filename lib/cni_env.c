@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cni_names.h"
 
@@ -199,4 +200,42 @@ void cni_env_free(struct cni_env *env)
 	free(env->path);
 	cni_k8s_args_free(&env->k8s);
 	memset(env, 0, sizeof(*env));
+}
+
+int cni_read_stdin(int fd, char **out, size_t *len)
+{
+	size_t cap = 0;
+	char *buf = NULL, *nb;
+	ssize_t n;
+
+	*len = 0;
+	for (;;) {
+		if (cap - *len < 4096) {
+			if (cap > CNI_STDIN_MAX) {
+				free(buf);
+				return -EFBIG;
+			}
+			if (!(nb = realloc(buf, cap + 16384))) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap += 16384;
+		}
+		n = read(fd, buf + *len, cap - *len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EBADF) {
+			free(buf);
+			return -errno;
+		}
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[*len] = '\0';
+	*out = buf;
+	return 0;
 }

@@ -56,4 +56,15 @@ int cni_args_parse(const char *text, struct cni_k8s_args *out, struct cni_error 
 void cni_k8s_args_free(struct cni_k8s_args *args);
 void cni_env_free(struct cni_env *env);
 
+#include <stddef.h>
+
+#define CNI_STDIN_MAX (1024 * 1024)
+
+/* The network configuration a runtime writes to the plugin's stdin: reads fd
+ * to EOF into *out (NUL-terminated, *len bytes, caller frees). A closed fd
+ * (VERSION from some runtimes) reads as empty. 0, -EFBIG once the buffer
+ * would grow past CNI_STDIN_MAX (input beyond about 1 MiB), -ENOMEM or the
+ * read's -errno. */
+int cni_read_stdin(int fd, char **out, size_t *len);
+
 #endif

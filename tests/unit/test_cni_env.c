@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cni_env.h"
 #include "cni_error.h"
@@ -234,6 +236,62 @@ static void test_error_first_wins_and_json(void **state)
 	assert_string_equal(cni_error_code_name(12345), "internal error");
 }
 
+/* stdin: read whole past the 16 KiB growth step; a closed fd is an empty
+ * config; twice CNI_STDIN_MAX is refused. */
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		assert_true(n > 0);
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void test_read_stdin(void **state)
+{
+	char *big, *out = NULL;
+	size_t len = 0, n = 40000;
+	int fds[2];
+	pid_t pid;
+
+	(void)state;
+	big = malloc(2 * CNI_STDIN_MAX);
+	assert_non_null(big);
+	memset(big, 'x', 2 * CNI_STDIN_MAX);
+	assert_int_equal(pipe(fds), 0);
+	write_all(fds[1], big, n); /* fits in the pipe buffer (64 KiB) */
+	close(fds[1]);
+	assert_int_equal(cni_read_stdin(fds[0], &out, &len), 0);
+	close(fds[0]);
+	assert_int_equal(len, n);
+	assert_int_equal(out[n], '\0');
+	assert_int_equal(out[n - 1], 'x');
+	free(out);
+
+	out = NULL;
+	assert_int_equal(cni_read_stdin(-1, &out, &len), 0); /* EBADF: closed stdin */
+	assert_int_equal(len, 0);
+	assert_string_equal(out, "");
+	free(out);
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		write_all(fds[1], big, 2 * CNI_STDIN_MAX);
+		_exit(0);
+	}
+	close(fds[1]);
+	out = NULL;
+	assert_int_equal(cni_read_stdin(fds[0], &out, &len), -EFBIG);
+	assert_null(out);
+	close(fds[0]); /* the writer gets EPIPE and exits */
+	free(big);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_env_add_complete),
 	cmocka_unit_test(test_env_missing_netns),
@@ -246,6 +304,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_host_veth_name_known),
 	cmocka_unit_test(test_ifname_valid),
 	cmocka_unit_test(test_error_first_wins_and_json),
+	cmocka_unit_test(test_read_stdin),
 };
 
 TWILL_TEST_MAIN(tests)
