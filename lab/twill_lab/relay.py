@@ -79,6 +79,11 @@ def serve(listener, port):
         except OSError:
             client.close()
             continue
+        # Bytes are forwarded as they arrive, often a small TLS record at a time (headers,
+        # then body): with Nagle on, the second waits for the peer's delayed ACK (~40 ms
+        # per response), which the real network path to an API server does not add.
+        for s in (client, upstream):
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         for a, b in ((client, upstream), (upstream, client)):
             threading.Thread(target=pipe, args=(a, b), daemon=True).start()
 
