@@ -334,7 +334,7 @@ static int print_document(json_object *obj, enum get_output output)
 static int fetch(struct kube_client *client, const struct get_kind *k, const struct get_opts *o,
 		 json_object **items_out, json_object **holder)
 {
-	struct kube_list_opts lopts = { o->selector, NULL, 0 };
+	struct kube_list_opts lopts = { .label_selector = o->selector };
 	struct kube_resource res;
 	struct kube_error err;
 	json_object *got = NULL, *items;

@@ -88,7 +88,7 @@ static int list_items(struct ipam_engine *e, const struct kube_resource *res,
 		      const char *label_selector, json_object **list, json_object **items,
 		      size_t *n, char *err, size_t errlen)
 {
-	struct kube_list_opts opts = { label_selector, NULL, 0 };
+	struct kube_list_opts opts = { .label_selector = label_selector };
 	struct kube_error kerr = { 0 };
 	int ret;
 

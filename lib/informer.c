@@ -288,6 +288,7 @@ static int informer_list_once(struct informer *inf)
 		.label_selector = inf->label_selector,
 		.field_selector = inf->field_selector,
 		.page_size = inf->page_size,
+		.transform = inf->transform, /* trimmed page by page, not after the whole list */
 	};
 	struct informer_relist r = { inf, 0 };
 	struct kube_error err = { 0 };

@@ -439,6 +439,17 @@ static int kube_list_page(struct kube_client *c, const char *path,
 	return kube_call(c, "GET", path, url, NULL, NULL, out, err);
 }
 
+static void kube_list_transform(json_object *items, const struct kube_list_opts *opts)
+{
+	size_t i, n;
+
+	if (!opts || !opts->transform || !json_object_is_type(items, json_type_array))
+		return;
+	n = json_object_array_length(items);
+	for (i = 0; i < n; i++)
+		opts->transform(json_object_array_get_idx(items, i));
+}
+
 static const char *kube_list_continue(json_object *list)
 {
 	const char *cont = kube_meta_string(list, "continue");
@@ -473,6 +484,7 @@ int kube_list(struct kube_client *c, const struct kube_resource *res, const char
 			goto out;
 		}
 	}
+	kube_list_transform(items, opts);
 	while ((next = kube_list_continue(page ? page : list)) != NULL) {
 		free(cont);
 		cont = strdup(next);
@@ -487,6 +499,7 @@ int kube_list(struct kube_client *c, const struct kube_resource *res, const char
 			goto out;
 		if (json_object_object_get_ex(page, "items", &page_items) &&
 		    json_object_is_type(page_items, json_type_array)) {
+			kube_list_transform(page_items, opts);
 			n = json_object_array_length(page_items);
 			for (i = 0; i < n; i++) {
 				json_object *item = json_object_array_get_idx(page_items, i);

@@ -39,6 +39,10 @@ struct kube_list_opts {
 	const char *label_selector; /* NULL: all */
 	const char *field_selector;
 	long page_size;             /* limit per request; 0: 500 */
+	/* Applied to every item as its page arrives (NULL: none), so the list
+	 * kube_list returns holds only what the caller keeps and at most one
+	 * page of whole objects is in memory at a time. */
+	void (*transform)(json_object *item);
 };
 
 struct kube_watch_opts {

@@ -387,14 +387,15 @@ def test_list_pagination_and_selector(apiserver):
     label = "page" + uuid.uuid4().hex[:8]
     for i in range(5):
         make_cm(apiserver, "%s-%d" % (label, i), {"page": label})
-    # kube_crud lists with limit=1: five pages merged into one list
+    # kube_crud lists with limit=1: five pages merged into one list, each item trimmed
+    # (its "data" dropped) by the list's transform as its page arrived, exactly once
     out = crud(apiserver, CONFIGMAPS, NS, "list", "page=" + label)
-    assert out.startswith("ok items=5 rv=")
+    assert out.startswith("ok items=5 transformed=5 with_data=0 rv=")
     # the merged list carries the snapshot's resourceVersion (for a watch to start from)
     status, lst = apiserver.request("GET", CM + "?labelSelector=page%3D" + label)
     assert out.split("rv=")[1] == lst["metadata"]["resourceVersion"]
     assert crud(apiserver, CONFIGMAPS, NS, "list", "page in (%s),page!=%s" % (label, label)) \
-        == "ok items=0 rv=" + out.split("rv=")[1]
+        == "ok items=0 transformed=0 with_data=0 rv=" + out.split("rv=")[1]
     # all namespaces
     assert crud(apiserver, CONFIGMAPS, None, "list", "page=" + label).startswith("ok items=5 ")
 

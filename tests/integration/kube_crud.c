@@ -6,7 +6,7 @@
  *   GROUP "" for core, NAMESPACED 0/1, NS "-" for none / all namespaces
  *   get NAME | list [LABELSELECTOR] | create JSON | update JSON
  *   patch NAME JSON | delete NAME [RESOURCEVERSION]
- * prints "ok <object JSON>" (exit 0; list prints "ok items=N rv=RV") or
+ * prints "ok <object JSON>" (exit 0; list prints "ok items=N transformed=T with_data=D rv=RV") or
  * "error rc=-N code=C reason=R message=M" (exit 1). */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +22,25 @@ static int usage(const char *prog)
 	fprintf(stderr, "usage: %s KUBECONFIG GROUP VERSION PLURAL NAMESPACED NS VERB [ARGS]\n",
 		prog);
 	return 2;
+}
+
+/* list: each item is trimmed of "data" as its page arrives (kube_list_opts
+ * .transform); the output counts the calls and the items still holding it. */
+static int transformed;
+
+static void list_transform(json_object *item)
+{
+	transformed++;
+	json_object_object_del(item, "data");
+}
+
+static size_t with_data(json_object *items)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < json_object_array_length(items); i++)
+		n += json_object_object_get_ex(json_object_array_get_idx(items, i), "data", NULL);
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -58,12 +77,14 @@ int main(int argc, char **argv)
 	if (strcmp(verb, "get") == 0 && argc == 9) {
 		rc = kube_get(client, &res, ns, argv[8], &out, &kerr);
 	} else if (strcmp(verb, "list") == 0) {
-		struct kube_list_opts opts = { argc > 8 ? argv[8] : NULL, NULL, 1 };
+		struct kube_list_opts opts = { .label_selector = argc > 8 ? argv[8] : NULL,
+					       .page_size = 1, .transform = list_transform };
 
 		rc = kube_list(client, &res, ns, &opts, &out, &kerr);
 		if (!rc) {
 			json_object_object_get_ex(out, "items", &items);
-			printf("ok items=%zu rv=%s\n", json_object_array_length(items),
+			printf("ok items=%zu transformed=%d with_data=%zu rv=%s\n",
+			       json_object_array_length(items), transformed, with_data(items),
 			       kube_object_resource_version(out));
 			goto out;
 		}
