@@ -17,6 +17,7 @@
 #include "model/namespace.h"
 #include "model/networkpolicy.h"
 #include "model/pod.h"
+#include "policy_kinds.h"
 #include "policy_model.h"
 #include "policy_verdict.h"
 
@@ -44,11 +45,11 @@ static json_object *items_of(json_object *list)
 	return NULL;
 }
 
-/* Parses every item with parse() into a fresh array of elem_size structs. */
-static int parse_items(json_object *list, size_t elem_size,
-		       int (*parse)(json_object *, void *, struct model_errors *),
-		       void (*release)(void *), void **out, size_t *count, size_t *skipped)
+/* Parses every item as kind into a fresh array of kind->size structs. */
+static int parse_items(json_object *list, const struct policy_kind *kind, void **out,
+		       size_t *count, size_t *skipped)
 {
+	size_t elem_size = kind->size;
 	json_object *items = items_of(list);
 	size_t n = items ? json_object_array_length(items) : 0, i;
 	char *arr = calloc(n + 1, elem_size);
@@ -60,15 +61,15 @@ static int parse_items(json_object *list, size_t elem_size,
 	for (i = 0; i < n; i++) {
 		struct model_errors errs = MODEL_ERRORS_INIT;
 		void *slot = arr + *count * elem_size;
-		int rc = parse(json_object_array_get_idx(items, i), slot, &errs);
+		int rc = kind->parse(json_object_array_get_idx(items, i), slot, &errs);
 
 		if (rc == -ENOMEM || errs.oom) {
 			model_errors_free(&errs);
-			release(slot);
+			kind->release(slot);
 			return -ENOMEM;
 		}
 		if (rc < 0 || model_errors_failed(&errs)) {
-			release(slot);
+			kind->release(slot);
 			memset(slot, 0, elem_size);
 			(*skipped)++;
 		} else {
@@ -77,36 +78,6 @@ static int parse_items(json_object *list, size_t elem_size,
 		model_errors_free(&errs);
 	}
 	return 0;
-}
-
-static int parse_pod(json_object *o, void *p, struct model_errors *e)
-{
-	return pod_from_json(o, p, e);
-}
-
-static int parse_ns(json_object *o, void *p, struct model_errors *e)
-{
-	return namespace_from_json(o, p, e);
-}
-
-static int parse_np(json_object *o, void *p, struct model_errors *e)
-{
-	return networkpolicy_from_json(o, p, e);
-}
-
-static void release_pod(void *p)
-{
-	pod_free(p);
-}
-
-static void release_ns(void *p)
-{
-	namespace_free(p);
-}
-
-static void release_np(void *p)
-{
-	networkpolicy_free(p);
 }
 
 static void objects_free(struct explain_objects *o)
@@ -272,14 +243,13 @@ int policy_explain(json_object *pod_list, json_object *namespace_list,
 		snprintf(err, errlen, "%s: want PORT[/TCP|UDP|SCTP]", q->port ? q->port : "");
 		return rc;
 	}
-	rc = parse_items(pod_list, sizeof(struct pod), parse_pod, release_pod, (void **)&o.pods,
-			 &o.pod_count, &o.skipped);
+	rc = parse_items(pod_list, &policy_kind_pod, (void **)&o.pods, &o.pod_count, &o.skipped);
 	if (rc == 0)
-		rc = parse_items(namespace_list, sizeof(struct k8s_namespace), parse_ns, release_ns,
-				 (void **)&o.ns, &o.ns_count, &o.skipped);
+		rc = parse_items(namespace_list, &policy_kind_namespace, (void **)&o.ns, &o.ns_count,
+				 &o.skipped);
 	if (rc == 0)
-		rc = parse_items(policy_list, sizeof(struct networkpolicy), parse_np, release_np,
-				 (void **)&o.np, &o.np_count, &o.skipped);
+		rc = parse_items(policy_list, &policy_kind_networkpolicy, (void **)&o.np,
+				 &o.np_count, &o.skipped);
 	if (rc < 0)
 		goto out;
 	in = (struct policy_input){ o.pods, o.pod_count, o.ns, o.ns_count, o.np, o.np_count };

@@ -22,14 +22,13 @@
 #include "model/pod.h"
 #include "policy_apply.h"
 #include "policy_compile.h"
+#include "policy_kinds.h"
 #include "policy_model.h"
 
 struct cache {
-	const char *kind;
+	const struct policy_kind *kind;
 	char *items;
-	size_t count, cap, size;
-	int (*parse)(json_object *obj, void *out, struct model_errors *errs);
-	void (*release)(void *obj);
+	size_t count, cap;
 };
 
 struct policy_manager {
@@ -42,39 +41,9 @@ struct policy_manager {
 	struct policy_manager_stats stats;
 };
 
-static int parse_pod(json_object *o, void *p, struct model_errors *e)
-{
-	return pod_from_json(o, p, e);
-}
-
-static int parse_ns(json_object *o, void *p, struct model_errors *e)
-{
-	return namespace_from_json(o, p, e);
-}
-
-static int parse_np(json_object *o, void *p, struct model_errors *e)
-{
-	return networkpolicy_from_json(o, p, e);
-}
-
-static void release_pod(void *p)
-{
-	pod_free(p);
-}
-
-static void release_ns(void *p)
-{
-	namespace_free(p);
-}
-
-static void release_np(void *p)
-{
-	networkpolicy_free(p);
-}
-
 static struct object_meta *meta_at(const struct cache *c, size_t i)
 {
-	return (struct object_meta *)(void *)(c->items + i * c->size);
+	return (struct object_meta *)(void *)(c->items + i * c->kind->size);
 }
 
 static long cache_find(const struct cache *c, const char *ns, const char *name)
@@ -95,7 +64,7 @@ static void cache_free(struct cache *c)
 	size_t i;
 
 	for (i = 0; i < c->count; i++)
-		c->release(c->items + i * c->size);
+		c->kind->release(c->items + i * c->kind->size);
 	free(c->items);
 	c->items = NULL;
 	c->count = c->cap = 0;
@@ -126,47 +95,47 @@ static int cache_event(struct cache *c, json_object *obj, bool deleted)
 	if (deleted) {
 		if (at < 0)
 			return 0;
-		c->release(c->items + (size_t)at * c->size);
+		c->kind->release(c->items + (size_t)at * c->kind->size);
 		if ((size_t)at != c->count - 1)
-			memcpy(c->items + (size_t)at * c->size, c->items + (c->count - 1) * c->size,
-			       c->size);
+			memcpy(c->items + (size_t)at * c->kind->size, c->items + (c->count - 1) * c->kind->size,
+			       c->kind->size);
 		c->count--;
 		return 1;
 	}
 	if (at < 0 && c->count == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 16;
-		char *p = realloc(c->items, ncap * c->size);
+		char *p = realloc(c->items, ncap * c->kind->size);
 
 		if (!p)
 			return -ENOMEM;
 		c->items = p;
 		c->cap = ncap;
 	}
-	slot = calloc(1, c->size);
+	slot = calloc(1, c->kind->size);
 	if (!slot)
 		return -ENOMEM;
-	rc = c->parse(obj, slot, &errs);
+	rc = c->kind->parse(obj, slot, &errs);
 	if (rc == 0 && model_errors_failed(&errs))
 		rc = errs.oom ? -ENOMEM : -EINVAL;
 	if (rc < 0) {
 		if (rc == -EINVAL)
-			log_warn("event=policy_object_rejected kind=%s object=%s/%s err=%s", c->kind,
+			log_warn("event=policy_object_rejected kind=%s object=%s/%s err=%s", c->kind->name,
 				 ns ? ns : "", name,
 				 log_quote(quoted, sizeof(quoted),
 					   model_errors_count(&errs) ?
 						   model_errors_format(&errs, 0, msg, sizeof(msg)) :
 						   "unreadable"));
-		c->release(slot);
+		c->kind->release(slot);
 		free(slot);
 		model_errors_free(&errs);
 		return rc;
 	}
 	model_errors_free(&errs);
 	if (at >= 0) {
-		c->release(c->items + (size_t)at * c->size);
-		memcpy(c->items + (size_t)at * c->size, slot, c->size);
+		c->kind->release(c->items + (size_t)at * c->kind->size);
+		memcpy(c->items + (size_t)at * c->kind->size, slot, c->kind->size);
 	} else {
-		memcpy(c->items + c->count * c->size, slot, c->size);
+		memcpy(c->items + c->count * c->kind->size, slot, c->kind->size);
 		c->count++;
 	}
 	free(slot);
@@ -253,11 +222,9 @@ int policy_manager_new(const char *node_name, const struct policy_manager_ops *o
 		m->ops.remove = default_remove;
 		m->ops.ctx = m;
 	}
-	m->pods = (struct cache){ "Pod", NULL, 0, 0, sizeof(struct pod), parse_pod, release_pod };
-	m->namespaces = (struct cache){ "Namespace", NULL, 0, 0, sizeof(struct k8s_namespace),
-					parse_ns, release_ns };
-	m->policies = (struct cache){ "NetworkPolicy", NULL, 0, 0, sizeof(struct networkpolicy),
-				      parse_np, release_np };
+	m->pods.kind = &policy_kind_pod;
+	m->namespaces.kind = &policy_kind_namespace;
+	m->policies.kind = &policy_kind_networkpolicy;
 	m->dirty = true;
 	*out = m;
 	return 0;
