@@ -16,7 +16,10 @@ import json
 import math
 import os
 import platform
+import signal
+import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -306,3 +309,30 @@ def validate_doc(doc, bench=None):
                     problems.append("%s: pass %r disagrees with the goal (%r)"
                                     % (where, r["pass"], want))
     return problems
+
+
+def iperf(client_ns, server_ns, dst, seconds):
+    """One iperf3 run (one TCP stream) -> received Gbit/s."""
+    srv = subprocess.Popen(["ip", "netns", "exec", server_ns, "iperf3", "-s", "-1", "-B", dst],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    try:
+        for _ in range(50):  # until the server listens
+            p = subprocess.run(["ip", "netns", "exec", client_ns, "iperf3", "-c", dst, "-t",
+                                str(seconds), "-J"], capture_output=True, text=True,
+                               timeout=seconds + 60)
+            try:
+                doc = json.loads(p.stdout)
+            except ValueError:
+                doc = {"error": p.stdout[-300:] + p.stderr[-300:]}
+            if p.returncode == 0 and "sum_received" in doc.get("end", {}):
+                return doc["end"]["sum_received"]["bits_per_second"] / 1e9
+            err = str(doc.get("error", ""))
+            if "refused" not in err or srv.poll() is not None:
+                raise BenchError("iperf3 to %s failed: %s" % (dst, err))
+            time.sleep(0.1)
+        raise BenchError("iperf3 server on %s never listened" % dst)
+    finally:
+        if srv.poll() is None:
+            os.killpg(srv.pid, signal.SIGKILL)
+        srv.wait(timeout=10)
