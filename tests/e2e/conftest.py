@@ -31,6 +31,19 @@ def build_dir():
     return os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build"))
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "after_labs: reads the request logs other tests' labs leave in this "
+        "session's temporary directory; collected last so a whole-suite run (CI) has them")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Move `after_labs` tests to the end of the session, keeping every other order."""
+    late = [i for i in items if i.get_closest_marker("after_labs")]
+    if late:
+        items[:] = [i for i in items if not i.get_closest_marker("after_labs")] + late
+
+
 @pytest.fixture(scope="session")
 def etcd():
     e = Etcd()

@@ -8,7 +8,8 @@
 - the ClusterRole is exactly the table of API calls the C code makes (CODE_API_CALLS,
   each entry naming its source), and it covers every call the node agent was seen making
   in the API server's request logs (the lab's, recorded below, plus any requests.log of
-  this pytest session or named by $TWILL_REQUEST_LOGS);
+  this pytest session or named by $TWILL_REQUEST_LOGS; those tests are marked `after_labs`
+  and run at the end of the session, so a whole-suite run checks the labs it started);
 - bad values are rejected by values.schema.json with a message naming the key;
 - `helm install` into the test API server creates the IPPool and the BGPConfiguration.
 
@@ -437,6 +438,7 @@ def logged_calls(tmp_path_factory, user):
     return calls
 
 
+@pytest.mark.after_labs
 def test_clusterrole_covers_request_logs(render, tmp_path_factory):
     """Every node-agent call in this session's request logs (and $TWILL_REQUEST_LOGS)."""
     objs = render()
@@ -730,6 +732,7 @@ def controllers_allowed(objs, verb, group, resource, namespace):
     return verb in cr.get((group, resource), set())
 
 
+@pytest.mark.after_labs
 def test_controllers_role_covers_request_logs(render, tmp_path_factory):
     """Every call twill-controllers (its service account) made in this session's request
     logs (a lab runs it with that token) or $TWILL_REQUEST_LOGS."""
