@@ -5,76 +5,29 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include <json-c/json.h>
-
 #include "node_gc.h"
-
-static void add_block(struct ipam_snapshot *s, const char *text)
-{
-	struct model_errors errs = MODEL_ERRORS_INIT;
-	json_object *o = json_tokener_parse(text);
-
-	assert_non_null(o);
-	s->blocks = realloc(s->blocks, (s->block_count + 1) * sizeof(*s->blocks));
-	assert_int_equal(ipamblock_from_json(o, &s->blocks[s->block_count++], &errs), 0);
-	model_errors_free(&errs);
-	json_object_put(o);
-}
+#include "test_ipam_fixture.h"
 
 static void add_handle(struct ipam_snapshot *s, const char *id)
 {
-	struct model_errors errs = MODEL_ERRORS_INIT;
 	char text[512];
-	json_object *o;
 
 	snprintf(text, sizeof(text),
 		 "{\"metadata\":{\"name\":\"%s\",\"creationTimestamp\":\"2026-01-01T00:00:00Z\"},"
 		 "\"spec\":{\"handleID\":\"%s\",\"block\":{}}}", id, id);
-	o = json_tokener_parse(text);
-	s->handles = realloc(s->handles, (s->handle_count + 1) * sizeof(*s->handles));
-	assert_int_equal(ipamhandle_from_json(o, &s->handles[s->handle_count++], &errs), 0);
-	model_errors_free(&errs);
-	json_object_put(o);
+	snap_add_handle(s, text);
 }
 
 static void add_affinity(struct ipam_snapshot *s, const char *node, const char *cidr,
 			 const char *name)
 {
-	struct model_errors errs = MODEL_ERRORS_INIT;
 	char text[512];
-	json_object *o;
 
 	snprintf(text, sizeof(text),
 		 "{\"metadata\":{\"name\":\"%s\",\"resourceVersion\":\"77\"},"
 		 "\"spec\":{\"node\":\"%s\",\"cidr\":\"%s\",\"state\":\"confirmed\"}}",
 		 name, node, cidr);
-	o = json_tokener_parse(text);
-	s->affinities = realloc(s->affinities, (s->affinity_count + 1) * sizeof(*s->affinities));
-	assert_int_equal(blockaffinity_from_json(o, &s->affinities[s->affinity_count++], &errs),
-			 0);
-	model_errors_free(&errs);
-	json_object_put(o);
-}
-
-static void add_node(struct ipam_snapshot *s, const char *name)
-{
-	s->nodes = realloc(s->nodes, (s->node_count + 1) * sizeof(*s->nodes));
-	s->nodes[s->node_count++] = strdup(name);
-	s->nodes_known = true;
-}
-
-static void add_pod(struct ipam_snapshot *s, const char *ns, const char *name, const char *node,
-		    const char *cid)
-{
-	struct ipam_pod_ref *p;
-
-	s->pods = realloc(s->pods, (s->pod_count + 1) * sizeof(*s->pods));
-	p = &s->pods[s->pod_count++];
-	p->namespace = strdup(ns);
-	p->name = strdup(name);
-	p->node = node ? strdup(node) : NULL;
-	p->container_id = cid ? strdup(cid) : NULL;
-	s->pods_known = true;
+	snap_add_affinity(s, text);
 }
 
 #define ATTR(h, pod, node)                                                          \
@@ -108,10 +61,10 @@ static int setup(void **state)
 {
 	struct ipam_snapshot *s = calloc(1, sizeof(*s));
 
-	add_block(s, BLOCK_N2);
-	add_block(s, BLOCK_N2_EMPTY);
-	add_block(s, BLOCK_N2_LENT);
-	add_block(s, BLOCK_N1);
+	snap_add_block(s, BLOCK_N2);
+	snap_add_block(s, BLOCK_N2_EMPTY);
+	snap_add_block(s, BLOCK_N2_LENT);
+	snap_add_block(s, BLOCK_N1);
 	add_handle(s, "net.a");
 	add_handle(s, "net.b");
 	add_handle(s, "vxlan-tunnel-addr-n2");
@@ -122,10 +75,10 @@ static int setup(void **state)
 	add_affinity(s, "n2", "10.0.0.8/30", "n2-10-0-0-8-30");
 	add_affinity(s, "n2", "10.0.0.16/30", "n2-10-0-0-16-30"); /* no block */
 	add_affinity(s, "n1", "10.0.0.12/30", "n1-10-0-0-12-30");
-	add_node(s, "n1");
-	add_pod(s, "ns", "b", "n2", NULL);
-	add_pod(s, "ns", "c", "n1", "c");
-	add_pod(s, "ns", "d", "n1", "d");
+	snap_add_node(s, "n1");
+	snap_add_pod(s, "ns", "b", "n2", NULL);
+	snap_add_pod(s, "ns", "c", "n1", "c");
+	snap_add_pod(s, "ns", "d", "n1", "d");
 	*state = s;
 	return 0;
 }
@@ -241,7 +194,7 @@ static void test_node_back_or_unknown(void **state)
 	struct ipam_snapshot *s = *state;
 	struct ctrl_node_gc_plan p;
 
-	add_node(s, "n2");
+	snap_add_node(s, "n2");
 	assert_int_equal(ctrl_node_gc_plan(s, &p), 0);
 	assert_int_equal(p.gone_count, 0);
 	assert_int_equal(p.gc.count, 0);

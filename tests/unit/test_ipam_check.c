@@ -6,9 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include <json-c/json.h>
-
 #include "check.h"
+#include "test_ipam_fixture.h"
 
 /* Block 10.0.0.0/30: ordinal 0 -> attr 0 (h1, pod ns/p1), ordinal 1 ->
  * attr 1 (h2, pod ns/p2), 2 and 3 free. */
@@ -29,65 +28,16 @@ struct fixture {
 	struct ipam_findings f;
 };
 
-static void add_block(struct ipam_snapshot *s, const char *text)
-{
-	struct model_errors errs = MODEL_ERRORS_INIT;
-	json_object *o = json_tokener_parse(text);
-
-	assert_non_null(o);
-	s->blocks = realloc(s->blocks, (s->block_count + 1) * sizeof(*s->blocks));
-	assert_int_equal(ipamblock_from_json(o, &s->blocks[s->block_count++], &errs), 0);
-	model_errors_free(&errs);
-	json_object_put(o);
-}
-
-static void add_handle(struct ipam_snapshot *s, const char *text)
-{
-	struct model_errors errs = MODEL_ERRORS_INIT;
-	json_object *o = json_tokener_parse(text);
-
-	assert_non_null(o);
-	s->handles = realloc(s->handles, (s->handle_count + 1) * sizeof(*s->handles));
-	assert_int_equal(ipamhandle_from_json(o, &s->handles[s->handle_count++], &errs), 0);
-	model_errors_free(&errs);
-	json_object_put(o);
-}
-
 static void add_affinity(struct ipam_snapshot *s, const char *node, const char *cidr,
 			 const char *state)
 {
-	struct model_errors errs = MODEL_ERRORS_INIT;
 	char text[512];
-	json_object *o;
 
 	snprintf(text, sizeof(text),
 		 "{\"metadata\":{\"name\":\"%s-x\",\"creationTimestamp\":\"2026-01-01T00:00:00Z\"},"
 		 "\"spec\":{\"node\":\"%s\",\"cidr\":\"%s\",\"state\":\"%s\"}}",
 		 node, node, cidr, state);
-	o = json_tokener_parse(text);
-	assert_non_null(o);
-	s->affinities = realloc(s->affinities, (s->affinity_count + 1) * sizeof(*s->affinities));
-	assert_int_equal(blockaffinity_from_json(o, &s->affinities[s->affinity_count++], &errs),
-			 0);
-	model_errors_free(&errs);
-	json_object_put(o);
-}
-
-static void add_node(struct ipam_snapshot *s, const char *name)
-{
-	s->nodes = realloc(s->nodes, (s->node_count + 1) * sizeof(*s->nodes));
-	s->nodes[s->node_count++] = strdup(name);
-	s->nodes_known = true;
-}
-
-static void add_pod(struct ipam_snapshot *s, const char *ns, const char *name, const char *cid)
-{
-	s->pods = realloc(s->pods, (s->pod_count + 1) * sizeof(*s->pods));
-	s->pods[s->pod_count].namespace = strdup(ns);
-	s->pods[s->pod_count].name = strdup(name);
-	s->pods[s->pod_count].node = NULL;
-	s->pods[s->pod_count++].container_id = cid ? strdup(cid) : NULL;
-	s->pods_known = true;
+	snap_add_affinity(s, text);
 }
 
 static int setup(void **state)
@@ -95,13 +45,13 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
 	/* a healthy cluster: both pods exist, handles match, node exists */
-	add_block(&fx->s, BLOCK_A);
-	add_handle(&fx->s, HANDLE("net.c1", "net.c1", "2026-01-01T00:00:00Z", "10.0.0.0/30", 1));
-	add_handle(&fx->s, HANDLE("net.c2", "net.c2", "2026-01-01T00:00:00Z", "10.0.0.0/30", 1));
+	snap_add_block(&fx->s, BLOCK_A);
+	snap_add_handle(&fx->s, HANDLE("net.c1", "net.c1", "2026-01-01T00:00:00Z", "10.0.0.0/30", 1));
+	snap_add_handle(&fx->s, HANDLE("net.c2", "net.c2", "2026-01-01T00:00:00Z", "10.0.0.0/30", 1));
 	add_affinity(&fx->s, "n1", "10.0.0.0/30", "confirmed");
-	add_node(&fx->s, "n1");
-	add_pod(&fx->s, "ns", "p1", NULL);
-	add_pod(&fx->s, "ns", "p2", "c2");
+	snap_add_node(&fx->s, "n1");
+	snap_add_pod(&fx->s, "ns", "p1", NULL, NULL);
+	snap_add_pod(&fx->s, "ns", "p2", NULL, "c2");
 	*state = fx;
 	return 0;
 }
@@ -188,7 +138,7 @@ static void test_age_is_the_newest_stamp(void **state)
 	/* an empty handle counted up again is as young as that increment */
 	free(fx->s.pods[0].namespace);
 	fx->s.pods[0].namespace = strdup("ns");
-	add_handle(&fx->s, HANDLE("net.c3", "net.c3", "2026-02-01T00:00:00Z", "10.0.0.0/30", 1));
+	snap_add_handle(&fx->s, HANDLE("net.c3", "net.c3", "2026-02-01T00:00:00Z", "10.0.0.0/30", 1));
 	assert_int_equal(labels_set(&fx->s.handles[2].meta.annotations, "twill.dev/assigned-at",
 				    "2026-05-01T00:00:00Z"), 0);
 	run(fx);
@@ -238,7 +188,7 @@ static void test_no_handle_and_empty_handle(void **state)
 	assert_string_equal(f->ip, "10.0.0.1");
 	assert_string_equal(f->handle_id, "net.c2");
 	/* a handle that holds nothing */
-	add_handle(&fx->s, HANDLE("net.c3", "net.c3", "2026-02-01T00:00:00.5Z", "10.0.0.0/30", 2));
+	snap_add_handle(&fx->s, HANDLE("net.c3", "net.c3", "2026-02-01T00:00:00.5Z", "10.0.0.0/30", 2));
 	run(fx);
 	assert_int_equal(fx->f.count, 2);
 	for (i = 0; i < 2; i++)
@@ -257,7 +207,7 @@ static void test_undercount(void **state)
 	ipamhandle_free(&fx->s.handles[0]);
 	fx->s.handles[0] = fx->s.handles[1];
 	fx->s.handle_count = 1;
-	add_handle(&fx->s, HANDLE("net.c1", "net.c1", "2026-01-01T00:00:00Z", "10.9.0.0/30", 1));
+	snap_add_handle(&fx->s, HANDLE("net.c1", "net.c1", "2026-01-01T00:00:00Z", "10.9.0.0/30", 1));
 	run(fx);
 	f = only(fx, IPAM_FINDING_UNDERCOUNT);
 	assert_string_equal(f->handle_id, "net.c1");
@@ -293,7 +243,7 @@ static void test_duplicate_across_overlapping_blocks(void **state)
 	const struct ipam_finding *f;
 
 	/* a /31 overlapping A's first two addresses, holding 10.0.0.1 for c2 too */
-	add_block(&fx->s, "{\"metadata\":{\"name\":\"10-0-0-0-31\"},\"spec\":{\"cidr\":"
+	snap_add_block(&fx->s, "{\"metadata\":{\"name\":\"10-0-0-0-31\"},\"spec\":{\"cidr\":"
 			  "\"10.0.0.0/31\",\"affinity\":\"host:n1\",\"allocations\":[null,0],"
 			  "\"unallocated\":[0],\"attributes\":[{\"handle_id\":\"net.c2\","
 			  "\"secondary\":{\"namespace\":\"ns\",\"pod\":\"p2\"}}]}}");
@@ -313,7 +263,7 @@ static void test_bad_block(void **state)
 {
 	struct fixture *fx = *state;
 
-	add_block(&fx->s, "{\"metadata\":{\"name\":\"10-0-1-0-31\"},\"spec\":{\"cidr\":"
+	snap_add_block(&fx->s, "{\"metadata\":{\"name\":\"10-0-1-0-31\"},\"spec\":{\"cidr\":"
 			  "\"10.0.1.0/31\",\"allocations\":[null,null],\"unallocated\":[0],"
 			  "\"attributes\":[]}}");
 	run(fx);
