@@ -438,16 +438,22 @@ def logged_calls(tmp_path_factory, user):
     return calls
 
 
+def assert_logged_calls_allowed(render, tmp_path_factory, user, who, is_allowed):
+    """Every call `user` made in the request logs passes is_allowed(objs, *call); skips
+    when the logs hold none (no lab ran in this session)."""
+    objs = render()
+    calls = logged_calls(tmp_path_factory, user)
+    if not calls:
+        pytest.skip("no %s calls in any request log (run after a lab test or set "
+                    "TWILL_REQUEST_LOGS)" % who)
+    missing = {call for call in calls if not is_allowed(objs, *call)}
+    assert not missing, sorted(missing)
+
+
 @pytest.mark.after_labs
 def test_clusterrole_covers_request_logs(render, tmp_path_factory):
     """Every node-agent call in this session's request logs (and $TWILL_REQUEST_LOGS)."""
-    objs = render()
-    calls = logged_calls(tmp_path_factory, NODE_USER)
-    if not calls:
-        pytest.skip("no node-agent calls in any request log (run after a lab test or set "
-                    "TWILL_REQUEST_LOGS)")
-    missing = {call for call in calls if not allowed(objs, *call)}
-    assert not missing, sorted(missing)
+    assert_logged_calls_allowed(render, tmp_path_factory, NODE_USER, "node-agent", allowed)
 
 
 # ---------------------------------------------------------------- schema
@@ -736,13 +742,8 @@ def controllers_allowed(objs, verb, group, resource, namespace):
 def test_controllers_role_covers_request_logs(render, tmp_path_factory):
     """Every call twill-controllers (its service account) made in this session's request
     logs (a lab runs it with that token) or $TWILL_REQUEST_LOGS."""
-    objs = render()
-    calls = logged_calls(tmp_path_factory, CONTROLLERS_USER)
-    if not calls:
-        pytest.skip("no twill-controllers calls in any request log (run after a lab test or "
-                    "set TWILL_REQUEST_LOGS)")
-    missing = {call for call in calls if not controllers_allowed(objs, *call)}
-    assert not missing, sorted(missing)
+    assert_logged_calls_allowed(render, tmp_path_factory, CONTROLLERS_USER, "twill-controllers",
+                                controllers_allowed)
 
 
 @pytest.mark.parametrize("values,needle", [
