@@ -17,23 +17,6 @@
 #include "block_alloc.h"
 #include "cidr.h"
 
-static const char *block_node(const struct ipamblock *b)
-{
-	return b->affinity && strncmp(b->affinity, "host:", 5) == 0 && b->affinity[5]
-		       ? b->affinity + 5
-		       : NULL;
-}
-
-static bool node_exists(const struct ipam_snapshot *s, const char *node)
-{
-	size_t i;
-
-	for (i = 0; i < s->node_count; i++)
-		if (strcmp(s->nodes[i], node) == 0)
-			return true;
-	return false;
-}
-
 static bool in_list(char **list, size_t n, const char *name)
 {
 	size_t i;
@@ -67,7 +50,7 @@ static int cmp_str(const void *a, const void *b)
 
 static int note_gone(const struct ipam_snapshot *s, const char *node, struct ctrl_node_gc_plan *p)
 {
-	if (!node || !*node || node_exists(s, node))
+	if (!node || !*node || ipam_snapshot_has_node(s, node))
 		return 0;
 	return list_add(&p->gone, &p->gone_count, node);
 }
@@ -80,7 +63,7 @@ static int find_gone(const struct ipam_snapshot *s, struct ctrl_node_gc_plan *p)
 	for (i = 0; rc == 0 && i < s->block_count; i++) {
 		const struct ipamblock *b = &s->blocks[i];
 
-		rc = note_gone(s, block_node(b), p);
+		rc = note_gone(s, ipam_block_affinity_node(b), p);
 		for (j = 0; rc == 0 && j < b->attribute_count; j++)
 			rc = note_gone(s, labels_get(&b->attributes[j].secondary, IPAM_ATTR_NODE), p);
 	}
@@ -121,7 +104,7 @@ static const char *alloc_node(const struct ipamblock *b, const struct ipamblock_
 {
 	const char *n = labels_get(&a->secondary, IPAM_ATTR_NODE);
 
-	return n && *n ? n : block_node(b);
+	return n && *n ? n : ipam_block_affinity_node(b);
 }
 
 static struct ipam_gc_action *add(struct ctrl_node_gc_plan *p, enum ipam_gc_action_kind kind,
@@ -211,7 +194,7 @@ static bool affinity_kept(const struct ipam_snapshot *s, const struct block_fate
 	size_t bi;
 
 	for (bi = 0; bi < s->block_count; bi++) {
-		const char *bn = block_node(&s->blocks[bi]);
+		const char *bn = ipam_block_affinity_node(&s->blocks[bi]);
 
 		if (s->blocks[bi].cidr && aff->cidr && strcmp(s->blocks[bi].cidr, aff->cidr) == 0 &&
 		    bn && strcmp(bn, aff->node) == 0)
@@ -228,7 +211,7 @@ static int plan_blocks(const struct ipam_snapshot *s, const char *node,
 
 	for (bi = 0; bi < s->block_count; bi++) {
 		const struct ipamblock *b = &s->blocks[bi];
-		const char *bn = block_node(b);
+		const char *bn = ipam_block_affinity_node(b);
 		enum ipam_gc_action_kind kind;
 
 		if (!bn || strcmp(bn, node) != 0 || fate[bi].kept_own)

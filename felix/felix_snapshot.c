@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block_alloc.h"
 #include "kube_client.h"
 #include "log.h"
 #include "model/ipamblock.h"
@@ -160,13 +161,6 @@ static size_t block_borrowed(const struct ipamblock *b, const struct cidr *net, 
 	return n;
 }
 
-static const char *block_owner(const struct ipamblock *b)
-{
-	if (b->affinity && strncmp(b->affinity, "host:", 5) == 0 && b->affinity[5])
-		return b->affinity + 5;
-	return NULL;
-}
-
 /* Fill ips (room for max) from the pod; returns how many. */
 static size_t pod_ips(const struct pod *p, struct ip_addr *ips, size_t max)
 {
@@ -270,8 +264,8 @@ int felix_snapshot_build(struct felix_snapshot *s, const char *node_name,
 		struct cidr net;
 
 		if (!d->blocks[i].deleted && cidr_parse(d->blocks[i].cidr, &net) == 0)
-			n_borrowed += block_borrowed(&d->blocks[i], &net, block_owner(&d->blocks[i]),
-						     NULL);
+			n_borrowed += block_borrowed(&d->blocks[i], &net,
+						     ipam_block_affinity_node(&d->blocks[i]), NULL);
 	}
 	d->cnodes = calloc(d->node_count + 1, sizeof(*d->cnodes));
 	d->cpools = calloc(d->pool_count + 1, sizeof(*d->cpools));
@@ -305,7 +299,7 @@ int felix_snapshot_build(struct felix_snapshot *s, const char *node_name,
 
 		if (b->deleted || cidr_parse(b->cidr, &c->cidr) < 0)
 			continue;
-		c->affinity_node = block_owner(b);
+		c->affinity_node = ipam_block_affinity_node(b);
 		c->borrowed = &d->borrowed[b_at];
 		c->borrowed_count = block_borrowed(b, &c->cidr, c->affinity_node, &d->borrowed[b_at]);
 		b_at += c->borrowed_count;

@@ -111,7 +111,7 @@ static const struct ipam_pod_ref *find_pod(const struct ipam_snapshot *s, const 
 	return NULL;
 }
 
-static bool node_exists(const struct ipam_snapshot *s, const char *node)
+bool ipam_snapshot_has_node(const struct ipam_snapshot *s, const char *node)
 {
 	size_t i;
 
@@ -363,7 +363,7 @@ static int check_blocks_and_affinities(const struct ipam_snapshot *s, struct ipa
 		const char *node = block_node(&s->blocks[i]);
 		struct ipam_finding *f;
 
-		if (!node || node_exists(s, node))
+		if (!node || ipam_snapshot_has_node(s, node))
 			continue;
 		if (!(f = add(out, IPAM_FINDING_ORPHAN_BLOCK)))
 			return -ENOMEM;
@@ -382,7 +382,7 @@ static int check_blocks_and_affinities(const struct ipam_snapshot *s, struct ipa
 			    block_node(&s->blocks[j]) && a->node &&
 			    strcmp(block_node(&s->blocks[j]), a->node) == 0)
 				has_block = true;
-		gone = s->nodes_known && a->node && !node_exists(s, a->node);
+		gone = s->nodes_known && a->node && !ipam_snapshot_has_node(s, a->node);
 		if (has_block && !gone)
 			continue;
 		if (!(f = add(out, IPAM_FINDING_STALE_AFFINITY)))

@@ -128,6 +128,8 @@ int ipam_check_holder(const struct ipamblock *blocks, size_t n, const struct ip_
 void ipam_snapshot_free(struct ipam_snapshot *snap);
 /* The snapshot's handle with this ID, or NULL (also for id NULL). */
 const struct ipamhandle *ipam_snapshot_handle(const struct ipam_snapshot *snap, const char *id);
+/* Whether the snapshot's node list names this node. */
+bool ipam_snapshot_has_node(const struct ipam_snapshot *snap, const char *node);
 /* Whether handle ID "<network>.<container>" was made for this container
  * (it ends with "." + container_id). */
 bool ipam_handle_names_container(const char *handle_id, const char *container_id);
