@@ -217,8 +217,6 @@ static int informer_apply_compact(struct informer *inf, enum informer_change cha
 			return 0;
 		}
 	}
-	if (inf->transform)
-		inf->transform(new_obj);
 	val = informer_cache_value(inf, new_obj);
 	if (!val || json_object_object_add(inf->cache, key, json_object_get(val))) {
 		json_object_put(val);
@@ -248,8 +246,6 @@ static int informer_apply(struct informer *inf, enum informer_change change, con
 		json_object_put(old);
 		return 0;
 	}
-	if (inf->transform)
-		inf->transform(new_obj);
 	copy = informer_copy(new_obj);
 	if (!copy || json_object_object_add(inf->cache, key, json_object_get(new_obj))) {
 		json_object_put(copy);
@@ -357,9 +353,12 @@ static int informer_watch_event(enum kube_event_type type, json_object *object, 
 	pthread_mutex_lock(&inf->lock);
 	if (rv && *rv)
 		snprintf(inf->resource_version, sizeof(inf->resource_version), "%s", rv);
-	if (type != KUBE_EVENT_BOOKMARK && informer_key(object, key, sizeof(key)) == 0)
+	if (type != KUBE_EVENT_BOOKMARK && informer_key(object, key, sizeof(key)) == 0) {
+		if (inf->transform) /* listed objects met it in kube_list, page by page */
+			inf->transform(object);
 		rc = informer_apply(inf, type == KUBE_EVENT_DELETED ? INFORMER_DELETE : INFORMER_ADD,
 				    key, object);
+	}
 	pthread_mutex_unlock(&inf->lock);
 	if (type != KUBE_EVENT_BOOKMARK)
 		informer_signal(inf);

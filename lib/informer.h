@@ -51,8 +51,9 @@ struct informer_options {
 	 * thread with each listed or watched object before it is cached or
 	 * handed to a handler, to drop what the consumer never reads (memory).
 	 * It edits obj in place and must keep metadata.name, .namespace and
-	 * .resourceVersion. Must be pure (no shared state) and idempotent: a
-	 * listed object meets it as its page arrives and again when cached. */
+	 * .resourceVersion. Must be pure (no shared state). Listed objects meet
+	 * it as their page arrives (kube_list_opts.transform), watched ones as
+	 * their event arrives: once each. */
 	void (*transform)(json_object *obj);
 	/* Keep cached objects serialised (a json-c tree costs ~20x the text
 	 * for small objects: a 16-slot hash table per JSON object). Queued
