@@ -22,8 +22,9 @@ client's egress policy allows `iperf` to the web pods of the server's namespace 
 named port: one element per destination pod). Both are counted among the P policies.
 """
 
-import hashlib
 import random
+
+from lab.twill_lab.names import host_veth as iface_name
 
 APPS = ("web", "api", "db", "cache", "worker")
 TIERS = {"web": "frontend", "api": "backend", "db": "data", "cache": "data",
@@ -32,11 +33,6 @@ TEAMS = ("payments", "search", "identity", "media", "platform")
 ENVS = ("prod", "staging", "dev")
 IPERF_PORT = 5201
 POD_CIDR = "10.240.0.0/16"
-
-
-def iface_name(namespace, pod):
-    """The host-side veth twill gives a pod: tw + 11 hex chars of sha1("ns.pod")."""
-    return "tw" + hashlib.sha1(("%s.%s" % (namespace, pod)).encode()).hexdigest()[:11]
 
 
 def container_ports(app, rng):

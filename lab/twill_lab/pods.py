@@ -16,7 +16,6 @@ when it waits for policy programming. Timeout: TWILL_LAB_POLICY_WAIT seconds
 (default 60), then an error naming the node.
 """
 
-import hashlib
 import json
 import os
 import re
@@ -26,21 +25,18 @@ import time
 from . import cluster, sh
 from .control_plane import Api
 from .lab import REPO, LabError
+from .names import host_veth
 from .node_agent import node_paths
 
 NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
-
-
-def host_veth(namespace, name):
-    """twill-cni's host-side veth name (lib/cni_names.h)."""
-    return "tw" + hashlib.sha1(("%s.%s" % (namespace, name)).encode()).hexdigest()[:11]
 
 
 def wait_policy_programmed(node, namespace, name):
     """Returns once felix has the pod's interface in its endpoints set, or at once when
     the node has no policy table (policy off)."""
     iface = host_veth(namespace, name)
-    deadline = time.monotonic() + float(os.environ.get("TWILL_LAB_POLICY_WAIT", "60"))
+    wait_s = os.environ.get("TWILL_LAB_POLICY_WAIT", "60")
+    deadline = time.monotonic() + float(wait_s)
     while True:
         p = sh.run("ip", "netns", "exec", node["ns"], "nft", "-j", "list", "set", "inet",
                    "twill", "endpoints", check=False)
@@ -54,8 +50,7 @@ def wait_policy_programmed(node, namespace, name):
         if time.monotonic() > deadline:
             raise LabError("felix on %s has not programmed policy for %s/%s (interface %s) "
                            "after %s s: is it running? (twill-lab status)"
-                           % (node["name"], namespace, name, iface,
-                              os.environ.get("TWILL_LAB_POLICY_WAIT", "60")))
+                           % (node["name"], namespace, name, iface, wait_s))
         time.sleep(0.05)
 
 

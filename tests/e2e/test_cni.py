@@ -11,7 +11,6 @@ Needs root (netns) and the built twill-cni ($TWILL_BUILD_DIR/cni/twill-cni).
 """
 
 import concurrent.futures
-import hashlib
 import json
 import os
 import secrets
@@ -23,6 +22,7 @@ import pytest
 
 from tests.e2e.cni_runtime import CniError, CniRuntime, RuntimeConf
 from tests.e2e.conftest import build_dir
+from lab.twill_lab.names import host_veth as veth_name
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PREFIX = "twt-" + secrets.token_hex(3)
@@ -48,8 +48,6 @@ def netns_list():
     return [n["name"] for n in json.loads(out)] if out else []
 
 
-def veth_name(namespace, pod):
-    return "tw" + hashlib.sha1(f"{namespace}.{pod}".encode()).hexdigest()[:11]
 
 
 class Netns:

@@ -16,7 +16,6 @@ kill -9 + restart without the routes ever disappearing.
 Needs root; namespaces, relay and felix are cleaned up in finalizers.
 """
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -26,6 +25,7 @@ import uuid
 import pytest
 
 from conftest import REPO, build_dir
+from lab.twill_lab.names import host_veth as veth_name  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root for network namespaces")
 
@@ -33,10 +33,6 @@ API = "/apis/twill.dev/v1/"
 FELIX = os.path.join(build_dir(), "felix", "twill-felix")
 RELAY = os.path.join(REPO, "lab", "twill_lab", "relay.py")
 HEALTH, METRICS = 19099, 19091
-
-
-def veth_name(ns, pod):
-    return "tw" + hashlib.sha1(("%s.%s" % (ns, pod)).encode()).hexdigest()[:11]
 
 
 def sh(*args, check=True):
