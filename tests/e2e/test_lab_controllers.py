@@ -13,6 +13,7 @@ Needs root and a build with twill-cni, twill-ipam, twill-confgen, twill-controll
 twillctl.
 """
 
+import glob
 import json
 import os
 import secrets
@@ -107,6 +108,15 @@ def lab(tmp_path_factory):
         c.lab("down", check=False)
 
 
+def controller_logs(lab):
+    """The tail of each replica's log, for a failure message (the lab dir goes at teardown)."""
+    out = {}
+    for name in sorted(glob.glob(os.path.join(lab.dir, "logs", "controllers-*.log"))):
+        with open(name, errors="replace") as f:
+            out[os.path.basename(name)] = f.read()[-3000:]
+    return out
+
+
 def block_of(lab, node):
     return [b["spec"]["cidr"] for b in lab.items("ipamblocks")
             if b["spec"].get("affinity") == "host:" + node]
@@ -118,7 +128,8 @@ def routes_to(routes, cidr):
 
 def test_node_deleted_in_lab_is_collected(lab):
     st = json.loads(lab.lab("status", "--json", "--no-ping").stdout)
-    assert [r[1] for r in st["controllers"]] == ["running", "running"], st["controllers"]
+    assert [r[1] for r in st["controllers"]] == ["running", "running"], (
+        st["controllers"], controller_logs(lab))
     lease = wait_for("a leader", lambda: (lab.get(
         "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/twill-controllers") or
         {}).get("spec", {}).get("holderIdentity"))
