@@ -5,6 +5,9 @@
   test API server (it knows the CRD kinds; no PyYAML), then checked: the DaemonSet (host
   network, tolerations, priority, install-cni, host paths, env, probes, privileges), the
   ConfigMap's conflist, the IPPool per encapsulation mode, BGPConfiguration and BGPPeers;
+- the ipam-server container (`twill-ipam serve`): its socket is the conflist's ipam.socket,
+  and every host file a twill-ipam child opens is mounted at its host path (kubeconfig,
+  token, node name, lock dir, log file's directory); disabled, neither exists;
 - the ClusterRole is exactly the table of API calls the C code makes (CODE_API_CALLS,
   each entry naming its source), and it covers every call the node agent was seen making
   in the API server's request logs (the lab's, recorded below, plus any requests.log of
@@ -29,7 +32,9 @@ HELM = os.environ.get("HELM", "/opt/twill-tools/bin/helm")
 NODE_USER = "system:serviceaccount:kube-system:twill-node"
 
 # (apiGroup, resource) -> verbs, derived from the code. update = the PUT of
-# kube_update_cas (lib/kube_client.c), whose GET is the "get".
+# kube_update_cas (lib/kube_client.c), whose GET is the "get". twill-ipam's calls are the
+# same whether the plugin makes them or an ipam-server child does: `twill-ipam serve`
+# calls nothing itself, its children use the CNI kubeconfig (this same twill-node token).
 CODE_API_CALLS = {
     # felix/felix_daemon.c + confgen/twill_confgen_main.c informers (list, watch);
     # ipam/engine_state.c kube_get of the Node; felix/vtep_alloc.c kube_patch_merge.
@@ -212,7 +217,7 @@ def test_daemonset_defaults(render):
     assert hostpaths == HOST_PATHS
     ro = [v for v in spec["volumes"] if v.get("hostPath", {}).get("path") == "/lib/modules"]
     main, init = containers(ds)
-    assert set(main) == {"felix", "confgen", "bird"}
+    assert set(main) == {"felix", "confgen", "bird", "ipam-server"}
     assert set(init) == {"install-cni"}
     assert ro and all(m.get("readOnly") for m in main["felix"]["volumeMounts"]
                       if m["name"] == ro[0]["name"])
@@ -244,6 +249,7 @@ def test_install_cni(render):
     assert plugin["mtu"] == 0
     assert plugin["kubernetes"]["kubeconfig"] == "/etc/cni/net.d/twill-kubeconfig"
     assert plugin["ipam"]["type"] == "twill-ipam"
+    assert plugin["ipam"]["socket"] == "/var/run/twill/ipam.sock"  # the ipam-server's
 
 
 def test_felix_container(render):
@@ -305,7 +311,7 @@ def test_bgp_disabled(render):
         {"name": "tor", "peerIP": "192.0.2.1", "asNumber": 64513}]}})
     ds = objs[("DaemonSet", "twill-node")]
     main, _ = containers(ds)
-    assert set(main) == {"felix"}
+    assert set(main) == {"felix", "ipam-server"}
     assert resolved_env(main["felix"], objs)["TWILL_NETWORKING_BACKEND"] == "none"
     assert ("BGPConfiguration", "default") not in objs
     assert ("BGPPeer", "tor") not in objs
@@ -333,6 +339,108 @@ def test_custom_paths_image_and_resources(render):
     assert conf["plugins"][0]["kubernetes"]["kubeconfig"] == "/etc/cni/alt/twill-kubeconfig"
     assert ds["spec"]["template"]["spec"]["tolerations"] == [
         {"key": "only-this", "operator": "Exists"}]
+
+
+# ---------------------------------------------------------------- ipam-server
+
+IPAM_SOCKET = "/var/run/twill/ipam.sock"
+
+
+def test_ipam_server_container(render):
+    objs = render()
+    ds = objs[("DaemonSet", "twill-node")]
+    main, _ = containers(ds)
+    c = main["ipam-server"]
+    assert c["command"] == ["/usr/local/bin/twill-ipam", "serve"]
+    assert c["args"] == ["--socket=" + IPAM_SOCKET, "--log-level=$(IPAM_SERVER_LOG_LEVEL)"]
+    env = resolved_env(c, objs)
+    assert env == {"IPAM_SERVER_LOG_LEVEL": "info"}  # no API access, no node name of its own
+    assert c["readinessProbe"]["exec"]["command"] == ["test", "-S", IPAM_SOCKET]
+    assert not c.get("ports") and not c.get("livenessProbe")
+    assert c["resources"] == {"requests": {"cpu": "10m", "memory": "32Mi"},
+                              "limits": {"memory": "128Mi"}}
+    sc = c["securityContext"]
+    assert sc == {"runAsUser": 0, "allowPrivilegeEscalation": False,
+                  "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+    # Host paths at the same paths: the children open what the CNI config names.
+    assert mounts(c, ds) == {"/etc/cni/net.d": "/etc/cni/net.d",
+                             "/var/lib/twill": "/var/lib/twill",
+                             "/var/run/twill": "/var/run/twill"}
+    ro = {m["mountPath"]: bool(m.get("readOnly")) for m in c["volumeMounts"]}
+    assert ro == {"/etc/cni/net.d": True, "/var/lib/twill": True, "/var/run/twill": False}
+    # values reach it
+    objs = render({"ipamServer": {"logLevel": "debug"},
+                   "resources": {"ipamServer": {"limits": {"memory": "1Gi"}}}})
+    c = containers(objs[("DaemonSet", "twill-node")])[0]["ipam-server"]
+    assert resolved_env(c, objs)["IPAM_SERVER_LOG_LEVEL"] == "debug"
+    assert c["resources"]["limits"] == {"memory": "1Gi"}
+
+
+def host_files_of_plugin(objs):
+    """{host path: needs write} of every file a twill-ipam child opens, from the
+    rendered conflist and what install-cni writes."""
+    conf = json.loads(objs[("ConfigMap", "twill-config")]["data"]["cni_network_config"])
+    plugin = conf["plugins"][0]
+    kubeconfig = plugin["kubernetes"]["kubeconfig"]
+    files = {kubeconfig: False,
+             # install-cni's tokenFile: $CNI_CONF_HOST_DIR/twill-token
+             os.path.join(os.path.dirname(kubeconfig), "twill-token"): False,
+             "/var/lib/twill/nodename": False,       # ipam/plugin_config.h
+             "/var/run/twill/lock": True}            # ipam/host_lock.h: its lock dir
+    if plugin.get("log_file"):
+        files[plugin["log_file"]] = True
+    return files
+
+
+@pytest.mark.parametrize("values", [
+    {},
+    {"cni": {"logFile": "/var/log/twill/cni.log"}},
+    {"cni": {"confDir": "/etc/cni/alt", "logFile": "/var/log/cni/plugins/twill.log"}},
+    {"cni": {"logFile": "/var/run/twill/cni.log"}},   # in a directory it has already
+    {"cni": {"logFile": "/etc/cni/net.d/twill.log"}},  # ... which then is read-write
+    {"cni": {"logFile": "/var/lib/twill/twill.log"}},
+], ids=["default", "logfile", "confdir", "logfile-in-run", "logfile-in-confdir",
+        "logfile-in-lib"])
+def test_ipam_server_sees_the_plugins_host_files(render, values):
+    """Every host file the plugin opens is, in the ipam-server container, under a
+    hostPath mount at its own path, writable when it is written; mount paths unique."""
+    objs = render(values)
+    ds = objs[("DaemonSet", "twill-node")]
+    c = containers(ds)[0]["ipam-server"]
+    paths = [m["mountPath"] for m in c["volumeMounts"]]
+    assert len(paths) == len(set(paths)), paths
+    vols = {v["name"]: v for v in ds["spec"]["template"]["spec"]["volumes"]}
+    for f, write in host_files_of_plugin(objs).items():
+        best = max((m for m in c["volumeMounts"]
+                    if f.startswith(m["mountPath"].rstrip("/") + "/")),
+                   key=lambda m: len(m["mountPath"]), default=None)
+        assert best is not None, "%s is not mounted in ipam-server" % f
+        assert vols[best["name"]]["hostPath"]["path"] == best["mountPath"], best
+        assert not (write and best.get("readOnly")), "%s needs write, %s is read-only" % (
+            f, best["mountPath"])
+    conf = json.loads(objs[("ConfigMap", "twill-config")]["data"]["cni_network_config"])
+    assert "--socket=" + conf["plugins"][0]["ipam"]["socket"] in c["args"]
+    log_file = values.get("cni", {}).get("logFile")
+    own = [v for v in vols.values() if v["name"] == "cni-log-dir"]
+    if log_file and os.path.dirname(log_file) not in (
+            values["cni"].get("confDir", "/etc/cni/net.d"), "/var/run/twill", "/var/lib/twill"):
+        assert own == [{"name": "cni-log-dir", "hostPath": {
+            "path": os.path.dirname(log_file), "type": "DirectoryOrCreate"}}]
+    else:
+        assert not own
+
+
+def test_ipam_server_disabled(render):
+    objs = render({"ipamServer": {"enabled": False},
+                   "cni": {"logFile": "/var/log/twill/cni.log"}})
+    ds = objs[("DaemonSet", "twill-node")]
+    main, _ = containers(ds)
+    assert set(main) == {"felix", "confgen", "bird"}
+    conf = json.loads(objs[("ConfigMap", "twill-config")]["data"]["cni_network_config"])
+    assert "socket" not in conf["plugins"][0]["ipam"]
+    assert conf["plugins"][0]["log_file"] == "/var/log/twill/cni.log"
+    assert {v["hostPath"]["path"] for v in ds["spec"]["template"]["spec"]["volumes"]
+            if "hostPath" in v} == HOST_PATHS
 
 
 # ---------------------------------------------------------------- pool and BGP
@@ -477,6 +585,14 @@ def test_clusterrole_covers_request_logs(render, tmp_path_factory):
     ({"felix": {"logLevel": "verbose"}}, "logLevel"),
     ({"image": {"pullPolicy": "Sometimes"}}, "pullPolicy"),
     ({"cni": {"binDir": "relative/bin"}}, "binDir"),
+    # ipam-server mounts the log file's directory: a real one, not / or via ..
+    ({"cni": {"logFile": "/cni.log"}}, "logFile"),
+    ({"cni": {"logFile": "/var/log/twill/"}}, "logFile"),
+    ({"cni": {"logFile": "/var/log/../cni.log"}}, "logFile"),
+    ({"ipamServer": {"enabled": "yes"}}, "enabled"),
+    ({"ipamServer": {"logLevel": "verbose"}}, "logLevel"),
+    ({"ipamServer": {"enabled": True, "socket": "/tmp/x.sock"}}, "socket"),
+    ({"resources": {"ipamServer": {"limit": {}}}}, "limit"),
     ({"ipPoool": {}}, "ipPoool"),
 ])
 def test_schema_rejects_bad_values(tmp_path, values, needle):

@@ -33,6 +33,11 @@ ipipMode: {{ if eq $e "IPIP" }}Always{{ else if eq $e "IPIPCrossSubnet" }}CrossS
 vxlanMode: {{ if eq $e "VXLAN" }}Always{{ else if eq $e "VXLANCrossSubnet" }}CrossSubnet{{ else }}Never{{ end }}
 {{- end -}}
 
+{{/* The ipam-server container's socket on the host (/var/run/twill is a hostPath). */}}
+{{- define "twill.ipamSocket" -}}
+/var/run/twill/ipam.sock
+{{- end -}}
+
 {{/* The conflist install-cni writes to <confDir>/10-twill.conflist. */}}
 {{- define "twill.conflist" -}}
 {
@@ -49,6 +54,9 @@ vxlanMode: {{ if eq $e "VXLAN" }}Always{{ else if eq $e "VXLANCrossSubnet" }}Cro
       "kubernetes": {"kubeconfig": {{ printf "%s/twill-kubeconfig" .Values.cni.confDir | quote }}},
       "ipam": {
         "type": "twill-ipam",
+{{- if .Values.ipamServer.enabled }}
+        "socket": {{ include "twill.ipamSocket" . | quote }},
+{{- end }}
         "log_level": {{ .Values.cni.logLevel | default "info" | quote }}
       }
     }
