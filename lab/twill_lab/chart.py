@@ -29,9 +29,15 @@ passed as env, since a process here shares the host's filesystem.
 
 Deliberate differences from a cluster, and the only ones: KUBECONFIG is set
 to the node's kubeconfig (the chart leaves it unset for in-cluster config,
-whose token path is fixed), and the conflist's ipam section gets the node's
-name (twill-ipam's node-name file is one fixed host path, which the lab's
-nodes would share).
+whose token path is fixed), and the conflist install-cni writes gets two
+changes in its ipam section: the node's name (twill-ipam's node-name file is
+one fixed host path, which the lab's nodes would share), and ipam.socket, a
+host path (the ipam-server container's socket in hostPath /var/run/twill),
+mapped by the hostPath rule above to where this node keeps that volume
+(<node>/var/run/twill/ipam.sock), where the lab's ipam-server process
+listens (its --socket argument is mapped the same way through its mount).
+A socket path must fit sun_path: a lab directory so long that it does not
+is an error naming the path, never a silently unused socket.
 """
 
 import json
@@ -55,6 +61,8 @@ IMAGE_BINARIES = {"twill-cni": "cni", "twill-ipam": "ipam", "twill-felix": "feli
                   "twill-confgen": "confgen", "twill-controllers": "controllers"}
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _VAR_REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+# Longest Unix socket path: sun_path is 108 bytes with the terminating NUL.
+SUN_PATH_MAX = 107
 _SCRIPT_DEFAULT = re.compile(r"^([A-Z_]+)=\$\{\1:-(/[^}]*)\}$", re.M)
 
 
@@ -192,6 +200,17 @@ class Node:
                 best = mp
         return path if best is None else mounts[best] + path[len(best):]
 
+    def host_path(self, path):
+        """Where a host path the chart names lives on this lab node: through the
+        hostPath volume that holds it (longest match), as its mounts map it; None
+        when no hostPath volume of the DaemonSet holds it."""
+        hostpaths = {v["hostPath"]["path"]: self.volumes[v["name"]]
+                     for v in self.spec.get("volumes", []) if "hostPath" in v}
+        for hp in hostpaths:
+            if path == hp or path.startswith(hp.rstrip("/") + "/"):
+                return self.map_path(path, hostpaths)
+        return None
+
     def map_arg(self, a, mounts):
         if a.startswith("/"):
             return self.map_path(a, mounts)
@@ -252,15 +271,28 @@ class Node:
                 continue
             for key, text in cm.items():
                 if key == "cni_network_config":
-                    text = with_nodename(text, self.node["name"])
+                    text = node_conflist(text, self.node["name"], self.host_path)
                 with open(os.path.join(self.volumes[v["name"]], key), "w") as f:
                     f.write(text)
 
 
-def with_nodename(conflist_text, nodename):
-    """The chart's conflist with ipam.nodename set (deliberate difference)."""
+def node_conflist(conflist_text, nodename, host_path):
+    """The chart's conflist for a lab node: ipam.nodename set, ipam.socket (if
+    any) mapped by host_path(path) -> lab path or None (deliberate differences)."""
     doc = json.loads(conflist_text)
     for plugin in doc.get("plugins", []):
-        if isinstance(plugin.get("ipam"), dict) and plugin["ipam"].get("type") == "twill-ipam":
-            plugin["ipam"]["nodename"] = nodename
+        ipam = plugin.get("ipam")
+        if not isinstance(ipam, dict) or ipam.get("type") != "twill-ipam":
+            continue
+        ipam["nodename"] = nodename
+        if ipam.get("socket"):
+            sock = host_path(ipam["socket"])
+            if sock is None:
+                raise LabError("ipam.socket %s is in no hostPath volume of DaemonSet twill-node, "
+                               "so the lab cannot place it on the node" % ipam["socket"])
+            if len(os.fsencode(sock)) > SUN_PATH_MAX:
+                raise LabError("ipam.socket on %s would be %s, %d bytes: a Unix socket path "
+                               "has at most %d; use a shorter lab directory (--state-dir)"
+                               % (nodename, sock, len(os.fsencode(sock)), SUN_PATH_MAX))
+            ipam["socket"] = sock
     return json.dumps(doc, indent=2) + "\n"

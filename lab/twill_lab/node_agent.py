@@ -3,10 +3,11 @@
 Nothing here says how a daemon is run: chart.py renders the chart for the
 node and turns each container of DaemonSet twill-node into a command line
 and environment. install-cni (the init container, the image's own
-entrypoint script) runs to completion first; then felix, and with BGP on
-confgen and bird, are started inside the node namespace (hostNetwork) and
-recorded as node<N>-<container> processes. A container whose twill binary is
-not built yet is skipped and reported as such, never faked.
+entrypoint script) runs to completion first; then felix, ipam-server (the
+chart's default) and with BGP on confgen and bird, are started inside the
+node namespace (hostNetwork) and recorded as node<N>-<container>
+processes. A container whose twill binary is not built yet is skipped and
+reported as such, never faked.
 """
 
 import json
@@ -19,7 +20,8 @@ from .sh import run
 # The build output each container needs before it is worth starting (the lab
 # reports "not built yet" rather than starting something that cannot work).
 NEEDS = {"install-cni": ("twill-cni", "twill-ipam"), "felix": ("twill-felix",),
-         "confgen": ("twill-confgen",), "bird": ("twill-confgen",)}
+         "confgen": ("twill-confgen",), "bird": ("twill-confgen",),
+         "ipam-server": ("twill-ipam",)}
 BGP_ONLY = ("confgen", "bird")
 
 

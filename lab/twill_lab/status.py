@@ -1,7 +1,8 @@
 """`status`: what the lab looks like right now, measured, never assumed.
 
 Nodes (address, AS, BGP sessions Established/total as BIRD reports them,
-felix readiness from its :9099/readiness inside the node namespace), pools
+felix readiness from its :9099/readiness inside the node namespace, the IPAM
+server's readiness as its probe sees it: a socket where the conflist says), pools
 (blocks, addresses allocated by IPAM / pool size; while host-local stands
 in for twill-ipam, pods with an address in the pool), pods (node, IP) and a
 reachability matrix: one ping from every pod to every other pod, in parallel. A
@@ -10,7 +11,10 @@ component that is not built yet is shown as "not built yet".
 
 import concurrent.futures
 import ipaddress
+import json
+import os
 import re
+import stat
 
 from . import controllers, node_agent, procs, sh
 from .control_plane import Api
@@ -38,6 +42,17 @@ def felix_ready(lab, node):
     cp = sh.run("ip", "netns", "exec", node["ns"], "/usr/bin/python3", "-c", probe,
                 check=False, timeout=10)
     return cp.returncode == 0
+
+
+def ipam_server_ready(lab, node):
+    """The chart's readinessProbe (test -S) on the socket the node's conflist
+    names: what twill-ipam connects to."""
+    try:
+        with open(node_agent.node_paths(lab, node)["conflist"]) as f:
+            sock = json.load(f)["plugins"][0]["ipam"].get("socket")
+        return bool(sock) and stat.S_ISSOCK(os.stat(sock).st_mode)
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return False
 
 
 def _as_number(api, node):
@@ -77,6 +92,9 @@ def collect(lab, state, matrix=True):
         felix = node_agent.daemon_state(lab, node, "felix", state["bgp"])
         if felix == "running":
             felix = "ready" if felix_ready(lab, node) else "not ready"
+        ipam_server = node_agent.daemon_state(lab, node, "ipam-server", state["bgp"])
+        if ipam_server == "running":
+            ipam_server = "ready" if ipam_server_ready(lab, node) else "not ready"
         bird = node_agent.daemon_state(lab, node, "bird", state["bgp"])
         bgp = bird
         if bird == "running":
@@ -84,7 +102,7 @@ def collect(lab, state, matrix=True):
             bgp = "%d/%d" % s if s else "no answer"
         nodes.append({"name": node["name"], "ip": node["ip"], "subnet": node["subnet"],
                       "as": _as_number(api, node), "bgp": bgp, "felix": felix,
-                      "ipam": node.get("ipam", "?"),
+                      "ipam": node.get("ipam", "?"), "ipam_server": ipam_server,
                       "pods": sum(1 for p in state["pods"].values()
                                   if p["node"] == node["name"])})
     pools = []
@@ -168,9 +186,10 @@ def render(st):
                       for k, v in st["components"].items())
     lines = ["lab %s: topology %s, encap %s" % (st["lab"], st["topology"], st["encap"]),
              "components: " + built, ""]
-    lines.append(_table(["NODE", "IP", "SUBNET", "AS", "BGP UP/TOTAL", "FELIX", "IPAM", "PODS"],
+    lines.append(_table(["NODE", "IP", "SUBNET", "AS", "BGP UP/TOTAL", "FELIX", "IPAM",
+                         "IPAM SERVER", "PODS"],
                         [[n["name"], n["ip"], n["subnet"], n["as"], n["bgp"], n["felix"],
-                          n["ipam"], n["pods"]] for n in st["nodes"]]))
+                          n["ipam"], n["ipam_server"], n["pods"]] for n in st["nodes"]]))
     if st.get("controllers"):
         lines += ["", "controllers: " + ", ".join("%s %s" % r for r in st["controllers"])]
     if st.get("router"):

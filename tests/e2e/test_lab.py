@@ -1,11 +1,12 @@
 """The cluster in a box (lab/twill-lab), end to end, through its command line.
 
-A 2-node flat lab: status, pods on both nodes (Pod objects with labels,
-nodeName and status.podIP), pod-to-pod reachability on one node always and
-across nodes once felix/BIRD are built, pod del, exec, a pod that asks for an
-IPPool created with kubectl by its annotation, then down leaving no
-namespace, root-namespace interface or process behind; a second lab checks
-that down and up recover after a crash that lost the lab's records.
+A 2-node flat lab: status (each node's ipam-server ready), pods on both
+nodes (Pod objects with labels, nodeName and status.podIP), pod-to-pod
+reachability on one node always and across nodes once felix/BIRD are built,
+pod del, exec, a pod that asks for an IPPool created with kubectl by its
+annotation, then down leaving no namespace, root-namespace interface or
+process behind; a second lab checks that down and up recover after a crash
+that lost the lab's records.
 Every lab here has a random name and its directory in pytest's tmp dir, and
 is removed in a finally even when a test fails. Needs root and twill-cni.
 """
@@ -67,6 +68,13 @@ def test_status_after_up(lab):
     for n in st["nodes"]:
         felix_built = os.path.exists(FELIX)
         assert (n["felix"] == "not built yet") == (not felix_built), n
+    # the chart's ipam-server (twill-ipam serve; install-cni needed twill-ipam, so it is
+    # built) listens where each node's conflist says, once it got there (bounded)
+    deadline = time.monotonic() + 30
+    while {n["ipam_server"] for n in st["nodes"]} != {"ready"} and time.monotonic() < deadline:
+        time.sleep(0.5)
+        st = lab.status(ping=False)
+    assert [n["ipam_server"] for n in st["nodes"]] == ["ready", "ready"], st["nodes"]
     again = lab("up", "--nodes", "1", check=False)
     assert again.returncode == 1 and "already up" in again.stderr
     text = lab("status").stdout
@@ -101,6 +109,8 @@ def test_pods_on_one_node_reach_each_other(lab):
         assert st["pools"][0]["used"] == 3 + (tunnels if ipam == {"twill-ipam"} else 0)
     m = st["reachability"]
     assert m["default/a1"]["default/a2"] and m["default/a2"]["default/a1"]
+    # each node's ipam-server is still serving after the adds
+    assert [n["ipam_server"] for n in st["nodes"]] == ["ready", "ready"], st["nodes"]
     # a pod reaches its own node; the node reaches the pod
     lab("exec", "a1", "--", "ping", "-c1", "-W2", "10.99.0.11")
     lab("exec", "node1", "--", "ping", "-c1", "-W2", ips["default/a2"])

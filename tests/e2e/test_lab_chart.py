@@ -8,21 +8,26 @@ path mapping (written out here independently of lab/twill_lab/chart.py):
 container paths -> the node's directory, the image's /usr/local/bin -> the
 lab's image directory, KUBECONFIG -> the node kubeconfig (the one
 deliberate env difference). install-cni's output is compared with the
-rendered ConfigMap. A BGP-off lab runs felix only, with backend none.
-The pure helpers ($(VAR) expansion, path mapping) are checked without root.
+rendered ConfigMap (plus the documented ipam.nodename, and ipam.socket
+mapped to the node's var/run/twill, where the ipam-server process
+listens). A BGP-off lab runs felix and ipam-server only, felix with backend
+none. The pure helpers ($(VAR) expansion, path mapping, the conflist's
+host-path mapping and its sun_path limit) are checked without root.
 Needs root, helm, kubectl and the twill binaries for the lab parts.
 """
 
 import json
 import os
-import time
+import stat
 import sys
+import time
 
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "lab"))
 from twill_lab import chart  # noqa: E402  (the lab package is not installed)
+from twill_lab.lab import LabError  # noqa: E402
 from tests.e2e.labcli import LabCli, sh  # noqa: E402
 
 BUILD = os.environ.get("TWILL_BUILD_DIR", os.path.join(REPO, "build-release"))
@@ -70,6 +75,65 @@ def test_script_paths_are_the_entrypoints():
     assert paths["BIN_SRC"] == "/usr/local/bin"
     assert paths["SA_DIR"] == "/var/run/secrets/kubernetes.io/serviceaccount"
     assert {"HOST_BIN", "HOST_NETD", "CONFIG_DIR", "NODENAME_FILE"} <= set(paths)
+
+
+class FakeLab:
+    def __init__(self, d):
+        self.d = d
+
+    def node_dir(self, node):
+        return os.path.join(self.d, "nodes", node)
+
+
+def fake_node(d):
+    """A chart.Node over a hand-written DaemonSet: the chart's hostPath shapes."""
+    nd = os.path.join(d, "nodes", "node1")
+    vols = [{"name": "var-run-twill", "hostPath": {"path": "/var/run/twill"}},
+            {"name": "cni-net-dir", "hostPath": {"path": nd + "/etc/cni/net.d"}},
+            {"name": "lib-modules", "hostPath": {"path": "/lib/modules"}},
+            {"name": "bird-run", "emptyDir": {}}]
+    ds = {"spec": {"template": {"spec": {"volumes": vols, "containers": [
+        {"name": "c", "volumeMounts": [{"name": "bird-run", "mountPath": "/run/bird"}]}]}}}}
+    return chart.Node(FakeLab(d), {"name": "node1"}, {("DaemonSet", "twill-node"): ds}, 1)
+
+
+def test_host_path_follows_the_hostpath_volumes():
+    n = fake_node("/lab")
+    assert n.host_path("/var/run/twill/ipam.sock") == "/lab/nodes/node1/var/run/twill/ipam.sock"
+    assert n.host_path("/var/run/twill") == "/lab/nodes/node1/var/run/twill"
+    assert n.host_path("/lab/nodes/node1/etc/cni/net.d/x") == "/lab/nodes/node1/etc/cni/net.d/x"
+    assert n.host_path("/lib/modules/6.1") == "/lib/modules/6.1"  # host-wide, shared
+    assert n.host_path("/var/run/twillx/s") is None  # in no hostPath volume
+    assert n.host_path("/run/bird/bird.ctl") is None  # an emptyDir is no host path
+
+
+def test_node_conflist_sets_nodename_and_maps_the_socket():
+    n = fake_node("/lab")
+    conf = {"cniVersion": "1.0.0", "plugins": [
+        {"type": "twill-cni", "ipam": {"type": "twill-ipam", "socket": "/var/run/twill/ipam.sock",
+                                       "log_level": "info"}},
+        {"type": "portmap"}]}
+    out = json.loads(chart.node_conflist(json.dumps(conf), "node1", n.host_path))
+    assert out["plugins"][0]["ipam"] == {
+        "type": "twill-ipam", "socket": "/lab/nodes/node1/var/run/twill/ipam.sock",
+        "log_level": "info", "nodename": "node1"}
+    assert out["plugins"][1] == {"type": "portmap"}
+    # no socket (ipamServer.enabled false) stays none
+    del conf["plugins"][0]["ipam"]["socket"]
+    out = json.loads(chart.node_conflist(json.dumps(conf), "node1", n.host_path))
+    assert "socket" not in out["plugins"][0]["ipam"]
+    # a socket the lab cannot place, and one too long for sun_path, are errors
+    conf["plugins"][0]["ipam"]["socket"] = "/srv/ipam.sock"
+    with pytest.raises(LabError, match="no hostPath volume"):
+        chart.node_conflist(json.dumps(conf), "node1", n.host_path)
+    conf["plugins"][0]["ipam"]["socket"] = "/var/run/twill/ipam.sock"
+    longer = fake_node("/" + "d" * 80)
+    with pytest.raises(LabError, match="at most 107"):
+        chart.node_conflist(json.dumps(conf), "node1", longer.host_path)
+    # 107 bytes is still a path
+    edge = "/" + "d" * (107 - len("/nodes/node1/var/run/twill/ipam.sock") - 1)
+    out = json.loads(chart.node_conflist(json.dumps(conf), "node1", fake_node(edge).host_path))
+    assert len(out["plugins"][0]["ipam"]["socket"]) == 107
 
 
 # ---------------------------------------------------------------- the lab
@@ -171,6 +235,23 @@ def check_env(lab, node, c, objs, env, script):
     assert not extra, "%s has env the chart does not give it: %s" % (c["name"], sorted(extra))
 
 
+def check_ipam_server(lab, node, c, objs, mapping):
+    """The ipam-server process is the container's command + args, mapped, and it
+    listens where the node's conflist says (its readinessProbe's test -S, bounded)."""
+    argv, env = lab.proc(node + "-ipam-server")
+    assert c["command"] == ["/usr/local/bin/twill-ipam", "serve"]
+    assert argv == mapped(c["command"] + c["args"], chart_env(c, objs, node), mapping)
+    sock = lab.node_dir(node) + "/var/run/twill/ipam.sock"
+    assert "--socket=" + sock in argv
+    check_env(lab, node, c, objs, env, script=False)
+    with open(lab.node_dir(node) + "/etc/cni/net.d/10-twill.conflist") as f:
+        assert json.load(f)["plugins"][0]["ipam"]["socket"] == sock
+    deadline = time.monotonic() + 30
+    while not os.path.exists(sock) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stat.S_ISSOCK(os.stat(sock).st_mode), sock
+
+
 @pytest.fixture(scope="module")
 def bgp_lab(tmp_path_factory):
     lab = Lab(tmp_path_factory.mktemp("chartlab"))
@@ -186,7 +267,8 @@ def bgp_lab(tmp_path_factory):
 def test_processes_match_daemonset(bgp_lab, node, tmp_path):
     objs = bgp_lab.render(tmp_path, node)
     conts, inits = containers(objs)
-    assert sorted(conts) == ["bird", "confgen", "felix"] and list(inits) == ["install-cni"]
+    assert sorted(conts) == ["bird", "confgen", "felix", "ipam-server"]
+    assert list(inits) == ["install-cni"]
     mapping = bgp_lab.mapping(node)
 
     # felix: the entrypoint's `felix` command execs $BIN_SRC/twill-felix with the rest.
@@ -222,10 +304,16 @@ def test_processes_match_daemonset(bgp_lab, node, tmp_path):
     assert argv == mapped(c["args"], {}, mapping)
     check_env(bgp_lab, node, c, objs, env, script=True)
 
+    # ipam-server: twill-ipam serve, its socket in the node's var/run/twill.
+    check_ipam_server(bgp_lab, node, conts["ipam-server"], objs, mapping)
+
     # install-cni: what it left on the node is the rendered ConfigMap's.
     d = bgp_lab.node_dir(node)
     conflist = json.loads(objs[("ConfigMap", "twill-config")]["data"]["cni_network_config"])
-    conflist["plugins"][0]["ipam"]["nodename"] = node  # the documented addition
+    ipam = conflist["plugins"][0]["ipam"]
+    ipam["nodename"] = node  # the documented additions: the node's name, and the socket's
+    assert ipam["socket"] == "/var/run/twill/ipam.sock"  # host path mapped to the node's
+    ipam["socket"] = d + "/var/run/twill/ipam.sock"
     with open(d + "/etc/cni/net.d/10-twill.conflist") as f:
         assert json.load(f) == conflist
     with open(d + "/var/lib/twill/nodename") as f:
@@ -240,18 +328,19 @@ def test_processes_match_daemonset(bgp_lab, node, tmp_path):
 
 
 @needs_lab
-def test_bgp_off_runs_felix_only(tmp_path):
+def test_bgp_off_runs_felix_and_ipam_server(tmp_path):
     lab = Lab(tmp_path)
     try:
         lab("up", "--nodes", "1", "--bgp", "off", "--encap", "vxlan")
         objs = lab.render(tmp_path, "node1", bgp=False, encap="VXLAN")
         conts, _ = containers(objs)
-        assert list(conts) == ["felix"]
+        assert list(conts) == ["felix", "ipam-server"]
         roles = sorted(f[:-5] for f in os.listdir(os.path.join(lab.dir, "procs"))
                        if f.startswith("node1-"))
-        assert roles == ["node1-felix"]
+        assert roles == ["node1-felix", "node1-ipam-server"]
         argv, env = lab.proc("node1-felix")
         check_env(lab, "node1", conts["felix"], objs, env, script=True)
         assert env["TWILL_NETWORKING_BACKEND"] == "none"
+        check_ipam_server(lab, "node1", conts["ipam-server"], objs, lab.mapping("node1"))
     finally:
         lab("down", check=False)
