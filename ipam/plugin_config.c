@@ -7,6 +7,7 @@
  * missing field never leaves a hole. Annotations use the same JSON-array
  * syntax as the pod model (model_parse_pool_list). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,7 @@ void ipam_plugin_config_free(struct ipam_plugin_config *cfg)
 	free(cfg->log_level);
 	free(cfg->log_file);
 	free(cfg->lock_dir);
+	free(cfg->socket);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -149,8 +151,19 @@ int ipam_plugin_config_parse(json_object *root, struct ipam_plugin_config *out,
 	    (rc = get_bool(ipam, "assign_ipv6", &out->assign_ipv6, err)) < 0 ||
 	    (rc = get_string(ipam, "log_level", &out->log_level, err)) < 0 ||
 	    (rc = get_string(ipam, "log_file", &out->log_file, err)) < 0 ||
-	    (rc = get_string(ipam, "lock_dir", &out->lock_dir, err)) < 0)
+	    (rc = get_string(ipam, "lock_dir", &out->lock_dir, err)) < 0 ||
+	    (rc = get_string(ipam, "socket", &out->socket, err)) < 0)
 		return rc;
+	if (out->socket && !out->socket[0]) {
+		free(out->socket);
+		out->socket = NULL;
+	}
+	if (out->socket && (out->socket[0] != '/' || strlen(out->socket) > IPAM_SOCKET_PATH_MAX)) {
+		cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+			      "ipam.socket: must be an absolute path of at most %d bytes or \"\"",
+			      IPAM_SOCKET_PATH_MAX);
+		return -EINVAL;
+	}
 	if (!out->lock_dir && !(out->lock_dir = strdup(IPAM_HOST_LOCK_DIR)))
 		return -ENOMEM;
 	if (out->lock_dir[0] && out->lock_dir[0] != '/') {
@@ -269,5 +282,38 @@ int ipam_plugin_pools_from_annotations(json_object *pod, json_object *ns, char *
 		*v4 = NULL;
 		*v4_count = 0;
 	}
+	return rc;
+}
+
+int ipam_plugin_socket_path(const char *text, size_t len, char *buf, size_t size)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *root = NULL, *ipam, *sock;
+	const char *path;
+	int rc = -ENOENT;
+
+	if (!tok)
+		return -ENOMEM;
+	if (len <= (size_t)INT32_MAX)
+		root = json_tokener_parse_ex(tok, text, (int)len);
+	json_tokener_free(tok);
+	if (!root || !json_object_object_get_ex(root, "ipam", &ipam) ||
+	    !json_object_is_type(ipam, json_type_object) ||
+	    !json_object_object_get_ex(ipam, "socket", &sock) ||
+	    !json_object_is_type(sock, json_type_string))
+		goto out;
+	path = json_object_get_string(sock);
+	if (!path[0])
+		goto out;
+	if (path[0] != '/')
+		rc = -EINVAL;
+	else if (strlen(path) > IPAM_SOCKET_PATH_MAX || strlen(path) >= size)
+		rc = -ENAMETOOLONG;
+	else {
+		strcpy(buf, path);
+		rc = 0;
+	}
+out:
+	json_object_put(root);
 	return rc;
 }

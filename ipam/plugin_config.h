@@ -16,6 +16,9 @@
  *                  the longest wait for the node's host lock
  *     lock_dir     absolute directory of the per-node host lock (default
  *                  IPAM_HOST_LOCK_DIR, see host_lock.h); "" = no lock
+ *     socket       absolute path of the node-local server's Unix socket
+ *                  (server.h); absent or "" = no server: the plugin does
+ *                  the work itself. At most 107 bytes (sun_path).
  *   A field of the wrong type is CNI error 7 naming "ipam.<field>".
  * - ipam_plugin_nodename(): cfg->nodename, else the first line of
  *   nodename_file (normally IPAM_NODENAME_FILE) when it exists and is not
@@ -36,6 +39,7 @@
 
 #define IPAM_PLUGIN_TYPE "twill-ipam"
 #define IPAM_NODENAME_FILE "/var/lib/twill/nodename"
+#define IPAM_SOCKET_PATH_MAX 107
 #define IPAM_ANNOTATION_IPV6_POOLS "twill.dev/ipv6pools"
 
 struct ipam_plugin_config {
@@ -51,6 +55,7 @@ struct ipam_plugin_config {
 	char *log_file;
 	int timeout_seconds;
 	char *lock_dir; /* never NULL after a parse; "" = no host lock */
+	char *socket;   /* NULL = no server */
 };
 
 /* 0, -EINVAL (err set, code 7) or -ENOMEM. *out is initialised by the call
@@ -58,6 +63,15 @@ struct ipam_plugin_config {
 int ipam_plugin_config_parse(json_object *root, struct ipam_plugin_config *out,
 			     struct cni_error *err);
 void ipam_plugin_config_free(struct ipam_plugin_config *cfg);
+
+/* ipam.socket of a raw network configuration, without the full parse (the
+ * plugin decides before anything else whether a server does the work): 0
+ * with the path in buf, -ENOENT when unset, "" or the text is not a JSON
+ * object with an ipam object, -EINVAL when it is not an absolute path, or
+ * -ENAMETOOLONG (over 107 bytes or buf). A config the full parse rejects
+ * is best reported by the plugin itself, so callers treat every error as
+ * "no server". */
+int ipam_plugin_socket_path(const char *text, size_t len, char *buf, size_t size);
 
 /* 0, -ENOSPC (buf too small) or -errno from gethostname(). */
 int ipam_plugin_nodename(const struct ipam_plugin_config *cfg, const char *nodename_file,

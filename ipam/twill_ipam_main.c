@@ -12,8 +12,18 @@
  * ADD and DEL run the engine while holding the node's host lock
  * (host_lock.h, ipam.lock_dir), so the node's concurrent plugin processes
  * queue instead of colliding on the same block; the pod lookups happen
- * before, outside the lock. */
+ * before, outside the lock.
+ *
+ * With ipam.socket set and a server listening there (`twill-ipam serve`,
+ * server.h), the plugin only forwards its environment and config and
+ * copies the answer: the same code runs in the server's child, without
+ * this process loading libcurl. Nobody listening: the plugin does the work
+ * itself. The server took an ADD but died before answering: error 11 (the
+ * server may have assigned; the runtime retries); any other command is
+ * then done here (DEL is idempotent, CHECK reads). */
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +31,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "curl_dl.h"
 #include "cni_config.h"
 #include "cni_env.h"
 #include "cni_version.h"
@@ -32,6 +43,8 @@
 #include "log.h"
 #include "plugin_config.h"
 #include "plugin_result.h"
+#include "server.h"
+#include "server_client.h"
 #include "snapshot.h"
 
 extern char **environ;
@@ -269,24 +282,20 @@ static int cmd_check(struct plugin *p, struct cni_error *err)
 	return 0;
 }
 
-int main(void)
+/* One invocation: CNI_* from the environment, the network configuration
+ * in input. Returns the exit status. Runs in the plugin process itself or
+ * in a child of the node-local server (same code, same environment). */
+static int run_plugin(const char *input, size_t len)
 {
 	struct plugin p;
 	struct cni_error err;
 	struct ipam_engine *engine = NULL;
 	json_object *result = NULL;
-	char *input = NULL, *version = NULL;
-	size_t len = 0;
+	char *version = NULL;
 	int rc, status = 1, code = 0;
 
-	log_init("ipam");
-	log_set_level(LOG_LEVEL_WARN);
 	memset(&p, 0, sizeof(p));
 	cni_error_clear(&err);
-	if ((rc = cni_read_stdin(STDIN_FILENO, &input, &len)) < 0) {
-		cni_error_set(&err, CNI_ERR_IO, "stdin: %s", strerror(-rc));
-		return fail(&err, NULL);
-	}
 	if (cni_config_version_only(input, len, &version, &err) < 0 &&
 	    cni_command_parse(getenv("CNI_COMMAND")) != CNI_CMD_VERSION) {
 		status = fail(&err, NULL);
@@ -364,6 +373,151 @@ out:
 	cni_config_free(&p.net);
 	cni_env_free(&p.env);
 	free(version);
+	return status;
+}
+
+static int serve_request(const char *config, size_t len, void *arg)
+{
+	(void)arg;
+	log_init("ipam");
+	log_set_level(LOG_LEVEL_WARN);
+	return run_plugin(config, len);
+}
+
+static volatile sig_atomic_t stop_serving;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_serving = 1;
+}
+
+static int serve_usage(FILE *f, int status)
+{
+	fprintf(f, "usage: twill-ipam serve [--socket=PATH] [--max-children=N] "
+		   "[--log-level=LEVEL]\n"
+		   "  Node-local IPAM server: plugins whose config has ipam.socket = PATH\n"
+		   "  hand their request to it (one forked child per request).\n"
+		   "  --socket        Unix socket (default " IPAM_SERVER_SOCKET ")\n"
+		   "  --max-children  requests in flight at once (default %d)\n"
+		   "  --log-level     debug|info|warn|error (default info)\n",
+		IPAM_SERVER_MAX_CHILDREN);
+	return status;
+}
+
+/* `twill-ipam serve`: server.h. */
+static int serve_main(int argc, char **argv)
+{
+	struct ipam_server_opts opts = { IPAM_SERVER_SOCKET, IPAM_SERVER_MAX_CHILDREN,
+					 IPAM_SERVER_CHILD_TIMEOUT_S };
+	const struct curl_dl *curl;
+	struct sigaction sa;
+	enum log_level level = LOG_LEVEL_INFO;
+	char *end;
+	long v;
+	int i, fd = -1, rc;
+
+	log_init("ipam-server");
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return serve_usage(stdout, 0);
+		if (!strncmp(a, "--socket=", 9) && a[9]) {
+			opts.socket_path = a + 9;
+		} else if (!strncmp(a, "--max-children=", 15)) {
+			errno = 0;
+			v = strtol(a + 15, &end, 10);
+			if (errno || *end || v < 1 || v > 1024) {
+				fprintf(stderr, "twill-ipam serve: --max-children: 1..1024\n");
+				return 2;
+			}
+			opts.max_children = (unsigned)v;
+		} else if (!strncmp(a, "--log-level=", 12)) {
+			if (log_level_parse(a + 12, &level) < 0) {
+				fprintf(stderr, "twill-ipam serve: --log-level: debug|info|warn|error\n");
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "twill-ipam serve: unknown argument %s\n", a);
+			return serve_usage(stderr, 2);
+		}
+	}
+	log_set_level(level);
+	/* The point of the server: libcurl loaded and initialised once, here. */
+	if (curl_dl_get(&curl) < 0) {
+		log_error("event=start_failed reason=\"libcurl: %s\"", curl_dl_error());
+		return 1;
+	}
+	if ((rc = ipam_server_listen(opts.socket_path, &fd)) < 0) {
+		log_error("event=start_failed socket=%s err=\"%s\"", opts.socket_path,
+			  strerror(-rc));
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("event=listening socket=%s max_children=%u", opts.socket_path,
+		 opts.max_children);
+	rc = ipam_server_run(fd, &opts, serve_request, NULL, &stop_serving);
+	close(fd);
+	if (rc < 0) {
+		log_error("event=stopped err=\"%s\"", strerror(-rc));
+		return 1;
+	}
+	log_info("event=stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cni_error err;
+	char sock[IPAM_SOCKET_PATH_MAX + 1], *input = NULL;
+	enum cni_command cmd;
+	size_t len = 0;
+	bool sent = false;
+	int rc, status;
+
+	if (argc > 1 && !strcmp(argv[1], "serve"))
+		return serve_main(argc - 1, argv + 1);
+	log_init("ipam");
+	log_set_level(LOG_LEVEL_WARN);
+	cni_error_clear(&err);
+	if ((rc = cni_read_stdin(STDIN_FILENO, &input, &len)) < 0) {
+		cni_error_set(&err, CNI_ERR_IO, "stdin: %s", strerror(-rc));
+		return fail(&err, NULL);
+	}
+	cmd = cni_command_parse(getenv("CNI_COMMAND"));
+	if (cmd != CNI_CMD_VERSION && ipam_plugin_socket_path(input, len, sock, sizeof(sock)) == 0) {
+		rc = ipam_server_call(sock, environ, input, len, STDOUT_FILENO,
+				      IPAM_SERVER_CHILD_TIMEOUT_S + 10, &status, &sent);
+		if (rc == 0) {
+			free(input);
+			return status;
+		}
+		if (sent && cmd == CNI_CMD_ADD) {
+			/* The server may have assigned: running ADD again here
+			 * could double it. The runtime retries (after a DEL). */
+			struct cni_error verr;
+			char *version = NULL;
+
+			cni_error_clear(&verr);
+			cni_config_version_only(input, len, &version, &verr);
+			cni_error_set(&err, CNI_ERR_TRY_AGAIN,
+				      "IPAM server at %s took the request but gave no answer; "
+				      "try again", sock);
+			status = fail(&err, version);
+			free(version);
+			free(input);
+			return status;
+		}
+		log_info("event=server_fallback socket=%s reason=\"%s\"", sock,
+			 sent ? "no answer" : "not reachable");
+	}
+	status = run_plugin(input, len);
 	free(input);
 	return status;
 }
