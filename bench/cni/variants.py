@@ -8,7 +8,9 @@ and twill's /32 routes never meet):
                         is the plugin alone
   twill-cni+twill-ipam  twill as deployed: block IPAM through the Kubernetes API plus the
                         pod annotation patch, against the test API server (tests/apiserver)
-                        reached from the node through the lab's relay (lab/twill_lab/relay.py)
+                        reached from the node through the lab's relay (lab/twill_lab/relay.py),
+                        with the node-local IPAM server (`twill-ipam serve`, in the node's
+                        namespace) the chart runs and the conflist's ipam.socket naming it
 
 The control plane (etcd + test API server + relay) is started only when the twill-ipam
 variant runs, and ControlPlane.stop() is idempotent so the bench's finally can always call it.
@@ -45,6 +47,7 @@ class Variant:
         self.node_name = None
         self.data_dir = None
         self.kubeconfig = None
+        self.ipam_socket = None
 
     def conf(self):
         if self.ipam == "host-local":
@@ -54,6 +57,8 @@ class Variant:
         else:
             ipam = {"type": "twill-ipam", "kubeconfig": self.kubeconfig,
                     "nodename": NODE_NAME, "ipv4_pools": [POOL["name"]]}
+            if self.ipam_socket:
+                ipam["socket"] = self.ipam_socket
         c = {"cniVersion": CNI_VERSION, "name": NETWORK, "type": self.plugin, "ipam": ipam}
         if self.plugin == "bridge":
             c.update(bridge="cni0", isDefaultGateway=True, ipMasq=False, hairpinMode=False)
@@ -93,6 +98,7 @@ class ControlPlane:
         self.etcd = None
         self.api = None
         self.relay = None
+        self.ipam_server = None
 
     def start(self):
         from tests.apiserver.harness import ApiServerProcess, Etcd
@@ -133,6 +139,23 @@ class ControlPlane:
             err = self.relay.stderr.read()
         raise RuntimeError("relay into %s did not start: %s" % (netns_path, err.strip()))
 
+    def start_ipam_server(self, binary, netns_path):
+        """`twill-ipam serve` in the node namespace (its children reach the API through the
+        relay there); returns the socket path for the conflist's ipam.socket."""
+        sock = os.path.join(self.state_dir, "ipam.sock")
+        log = open(os.path.join(self.state_dir, "ipam-server.log"), "w")
+        self.ipam_server = subprocess.Popen(["nsenter", "--net=" + netns_path, binary, "serve",
+                                             "--socket=" + sock], stdout=log,
+                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + 30
+        while not os.path.exists(sock):
+            if self.ipam_server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("twill-ipam serve did not start (see %s)"
+                                   % os.path.join(self.state_dir, "ipam-server.log"))
+            time.sleep(0.02)
+        return sock
+
     def create_pods(self, names, namespace="default"):
         for name in names:
             status, doc = self.api.request(
@@ -145,6 +168,14 @@ class ControlPlane:
                 raise RuntimeError("creating Pod %s: HTTP %d: %s" % (name, status, doc))
 
     def stop(self):
+        if self.ipam_server is not None:
+            self.ipam_server.terminate()
+            try:
+                self.ipam_server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.ipam_server.kill()
+                self.ipam_server.wait()
+            self.ipam_server = None
         if self.relay is not None:
             if self.relay.poll() is None:
                 self.relay.terminate()
