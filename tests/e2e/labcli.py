@@ -1,7 +1,11 @@
 """Driving lab/twill-lab from a test: one command runner, one lab handle, one cleanup.
 
-`LabCli(tmp_dir, letter)` names a lab `<letter><6 hex>` with its directory under the
-test's tmp dir, so labs of different test modules (and of parallel runs) never meet.
+`LabCli(tmp_dir, letter)` names a lab `<letter><6 hex>` with its directory beside the
+test's tmp dir (a pytest tmp_path or mktemp() dir), in the session's base temp dir: a
+test's own dir carries up to 30 characters of the test's name, which would leave a node's
+Unix socket (`<lab>/nodes/<node>/var/run/twill/ipam.sock`) longer than sun_path allows
+(107 bytes; `up` refuses). The random name keeps labs of different tests (and of
+parallel runs) apart.
 `force_clean()` is for a finally: `down`, then whatever down missed (namespaces with the
 lab's prefix, processes mentioning its directory), so a failing test leaves nothing.
 """
@@ -62,7 +66,8 @@ def processes_mentioning(text):
 class LabCli:
     def __init__(self, tmp_dir, letter="t"):
         self.name = letter + secrets.token_hex(3)
-        self.dir = os.path.join(str(tmp_dir), "lab-" + self.name)
+        self.dir = os.path.join(os.path.dirname(os.path.abspath(str(tmp_dir))),
+                                "lab-" + self.name)
         self.prefix = "twl-%s-" % self.name
 
     def __call__(self, *args, check=True, timeout=180, input=None):
