@@ -6,7 +6,13 @@ coordinator's live map and in the API's IPAMBlock); then everything is released,
 ipam gc --grace 0s` runs, and nothing may be held and `twillctl ipam check` must be clean.
 The second test kills plugin processes with SIGKILL at random moments (>= 50 kills); the
 handles they were working on are abandoned (like a node that never sends DEL) and gc must
-reclaim every address they left behind."""
+reclaim every address they left behind.
+Both run twice: with the plugins doing the work themselves ("direct"), and as the chart
+deploys them ("server"): each node runs `twill-ipam serve` and the plugins hand their
+requests to it over ipam.socket. There the kills hit either the plugin process (its server
+child carries on, the answer is lost: abandoned) or the server's child doing the writes (the
+plugin answers an ADD with CNI error 11 and the runtime would retry after a DEL: abandoned
+too; a DEL is then done by the plugin itself)."""
 
 import ipaddress
 import json
@@ -66,15 +72,61 @@ def cluster(api):
             api.request("DELETE", "/api/v1/nodes/" + n)
 
 
+# The plugin's error when the server child doing its ADD died (twill_ipam_main.c).
+NO_ANSWER = "took the request but gave no answer"
+
+
 def block_name(ip):
     net = ipaddress.ip_network("%s/%d" % (ip, BLOCK), strict=False)
     return str(net.network_address).replace(".", "-") + "-%d" % BLOCK, net
 
 
+class NodeServers:
+    """One `twill-ipam serve` per simulated node, as the DaemonSet runs it."""
+
+    def __init__(self, plugin, tmp):
+        self.procs, self.sockets, self.logs = {}, {}, {}
+        try:
+            for n in NODES:
+                sock = os.path.join(tmp, n + ".sock")
+                self.logs[n] = os.path.join(tmp, n + "-server.log")
+                with open(self.logs[n], "w") as log:
+                    self.procs[n] = subprocess.Popen([plugin, "serve", "--socket=" + sock],
+                                                     stdout=log, stderr=subprocess.STDOUT)
+                self.sockets[n] = sock
+                deadline = time.monotonic() + 30
+                while not os.path.exists(sock):
+                    assert self.procs[n].poll() is None and time.monotonic() < deadline, \
+                        open(self.logs[n]).read()
+                    time.sleep(0.02)
+        except BaseException:
+            self.stop()
+            raise
+
+    def children(self, node):
+        pid = self.procs[node].pid
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                return [int(p) for p in f.read().split()]
+        except FileNotFoundError:
+            return []
+
+    def stop(self):
+        for n, p in self.procs.items():
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = {}
+
+
 class Stress:
-    def __init__(self, api, lock_dir, kill_rate=0.0):
+    def __init__(self, api, lock_dir, kill_rate=0.0, servers=None):
         self.api = api
         self.lock_dir = lock_dir  # the plugins' ipam.lock_dir (per-node host locks)
+        self.servers = servers
         self.plugin = binary("ipam", "twill-ipam")
         self.kill_rate = kill_rate
         self.lock = threading.Lock()
@@ -87,9 +139,27 @@ class Stress:
         self.budget = OPS
 
     def conf(self, node):
+        ipam = {"type": "twill-ipam", "kubeconfig": self.api.kubeconfig, "nodename": node,
+                "lock_dir": self.lock_dir}
+        if self.servers:
+            ipam["socket"] = self.servers.sockets[node]
         return json.dumps({"cniVersion": "1.0.0", "name": "stress", "type": "twill-cni",
-                           "ipam": {"type": "twill-ipam", "kubeconfig": self.api.kubeconfig,
-                                    "nodename": node, "lock_dir": self.lock_dir}})
+                           "ipam": ipam})
+
+    def kill(self, node, p):
+        """SIGKILL the plugin process, or (with servers, half the time) the server child
+        working for some plugin of this node."""
+        victim = p.pid
+        if self.servers and random.random() < 0.5:
+            children = self.servers.children(node)
+            if children:
+                victim = random.choice(children)
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        with self.lock:
+            self.kills += 1
 
     def run(self, command, node, cid):
         env = {"PATH": "/usr/bin:/bin", "CNI_COMMAND": command, "CNI_CONTAINERID": cid,
@@ -99,7 +169,7 @@ class Stress:
                              stderr=subprocess.PIPE, env=env, text=True)
         killer = None
         if self.kill_rate and random.random() < self.kill_rate:
-            killer = threading.Timer(random.uniform(0.0, 0.4), p.send_signal, [signal.SIGKILL])
+            killer = threading.Timer(random.uniform(0.0, 0.4), self.kill, [node, p])
             killer.start()
         out, err = p.communicate(self.conf(node), timeout=300)
         if killer:
@@ -134,7 +204,6 @@ class Stress:
                     rc, out, err = self.run("DEL", node, cid)
                     if rc == -signal.SIGKILL:
                         with self.lock:
-                            self.kills += 1
                             self.abandoned.add("stress." + cid)
                             self.live.pop(ip, None)
                         continue
@@ -146,9 +215,8 @@ class Stress:
                     continue
                 cid = "s" + uuid.uuid4().hex[:20]
                 rc, out, err = self.run("ADD", node, cid)
-                if rc == -signal.SIGKILL:
+                if rc == -signal.SIGKILL or (self.servers and rc == 1 and NO_ANSWER in out):
                     with self.lock:
-                        self.kills += 1
                         self.abandoned.add("stress." + cid)
                     continue
                 if rc != 0:
@@ -217,19 +285,31 @@ def finish(api, s, elapsed, label):
     assert check.stdout.strip().endswith("0 problems")
 
 
-def test_stress_add_del_no_duplicates(cluster, tmp_path):
-    s = Stress(cluster, str(tmp_path))
+@pytest.fixture(params=["direct", "server"])
+def servers(request, tmp_path):
+    if request.param == "direct":
+        yield None
+        return
+    srv = NodeServers(binary("ipam", "twill-ipam"), str(tmp_path))
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_stress_add_del_no_duplicates(cluster, tmp_path, servers):
+    s = Stress(cluster, str(tmp_path), servers=servers)
     elapsed = s.go()
-    finish(cluster, s, elapsed, "stress")
+    finish(cluster, s, elapsed, "stress" + (" via node servers" if servers else ""))
     assert s.kills == 0
 
 
-def test_stress_sigkill_gc_reclaims(cluster, tmp_path):
-    s = Stress(cluster, str(tmp_path), kill_rate=max(0.01, 80.0 / OPS))
+def test_stress_sigkill_gc_reclaims(cluster, tmp_path, servers):
+    s = Stress(cluster, str(tmp_path), kill_rate=max(0.01, 80.0 / OPS), servers=servers)
     elapsed = s.go()
     assert s.kills >= min(50, OPS // 100), s.kills
     # before gc, check must see what the killed operations left behind (if anything)
     check = twillctl(cluster, "check", "--grace", "0s")
     if held(cluster):
         assert check.returncode == 1, check.stdout
-    finish(cluster, s, elapsed, "stress+SIGKILL")
+    finish(cluster, s, elapsed, "stress+SIGKILL" + (" via node servers" if servers else ""))
