@@ -106,6 +106,62 @@ static void test_errors_name_the_field(void **state)
 	expect_error("{\"ipam\":{\"type\":\"twill-ipam\",\"lock_dir\":1}}", "ipam.lock_dir");
 }
 
+static void test_socket(void **state)
+{
+	struct ipam_plugin_config cfg;
+	struct cni_error err;
+	char buf[128], long_path[140];
+	const char *ok = "{\"ipam\":{\"type\":\"twill-ipam\",\"socket\":\"/run/t/ipam.sock\"}}";
+
+	(void)state;
+	assert_int_equal(parse("{\"ipam\":{\"type\":\"twill-ipam\"}}", &cfg, &err), 0);
+	assert_null(cfg.socket); /* default: no server */
+	ipam_plugin_config_free(&cfg);
+	assert_int_equal(parse(ok, &cfg, &err), 0);
+	assert_string_equal(cfg.socket, "/run/t/ipam.sock");
+	ipam_plugin_config_free(&cfg);
+	assert_int_equal(parse("{\"ipam\":{\"type\":\"twill-ipam\",\"socket\":\"\"}}", &cfg,
+			       &err), 0);
+	assert_null(cfg.socket);
+	ipam_plugin_config_free(&cfg);
+	assert_int_equal(parse("{\"ipam\":{\"type\":\"twill-ipam\",\"socket\":\"x.sock\"}}",
+			       &cfg, &err), -EINVAL);
+	assert_int_equal(err.code, 7);
+	assert_non_null(strstr(err.msg, "ipam.socket"));
+	ipam_plugin_config_free(&cfg);
+	assert_int_equal(parse("{\"ipam\":{\"type\":\"twill-ipam\",\"socket\":3}}", &cfg,
+			       &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "ipam.socket"));
+	ipam_plugin_config_free(&cfg);
+
+	/* the light extraction the plugin does before anything else */
+	assert_int_equal(ipam_plugin_socket_path(ok, strlen(ok), buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/run/t/ipam.sock");
+	assert_int_equal(ipam_plugin_socket_path(ok, strlen(ok), buf, 8), -ENAMETOOLONG);
+	assert_int_equal(ipam_plugin_socket_path("{\"ipam\":{}}", 11, buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(ipam_plugin_socket_path("not json", 8, buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(ipam_plugin_socket_path("", 0, buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(ipam_plugin_socket_path("{\"ipam\":{\"socket\":\"\"}}", 24, buf,
+						 sizeof(buf)), -ENOENT);
+	assert_int_equal(ipam_plugin_socket_path("{\"ipam\":{\"socket\":\"r\"}}", 25, buf,
+						 sizeof(buf)), -EINVAL);
+	memset(long_path, 'a', sizeof(long_path) - 1);
+	long_path[0] = '/';
+	long_path[sizeof(long_path) - 1] = '\0';
+	snprintf(buf, sizeof(buf), "x");
+	{
+		char text[256];
+
+		snprintf(text, sizeof(text), "{\"ipam\":{\"socket\":\"%s\"}}", long_path);
+		assert_int_equal(ipam_plugin_socket_path(text, strlen(text), buf, sizeof(buf)),
+				 -ENAMETOOLONG);
+		snprintf(text, sizeof(text), "{\"ipam\":{\"type\":\"twill-ipam\",\"socket\":\"%s\"}}",
+			 long_path);
+		assert_int_equal(parse(text, &cfg, &err), -EINVAL);
+		ipam_plugin_config_free(&cfg);
+	}
+}
+
 static void test_nodename_sources(void **state)
 {
 	struct ipam_plugin_config cfg;
@@ -243,6 +299,7 @@ static void test_error_mapping(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_defaults_and_fields),
 	cmocka_unit_test(test_errors_name_the_field),
+	cmocka_unit_test(test_socket),
 	cmocka_unit_test(test_nodename_sources),
 	cmocka_unit_test(test_annotation_pools),
 	cmocka_unit_test(test_result_every_version),
