@@ -180,7 +180,8 @@ static void child_main(int conn, int listen_fd, unsigned timeout_s,
 		log_warn("event=request_unreadable err=\"%s\"", strerror(-rc));
 		_exit(1);
 	}
-	if ((rc = ipam_server_request_decode(buf, len, &req)) < 0 || apply_env(&req) < 0) {
+	if ((rc = ipam_server_request_decode(buf, len, &req)) < 0 ||
+	    (rc = apply_env(&req)) < 0) {
 		log_warn("event=request_refused bytes=%zu err=\"%s\"", len, strerror(-rc));
 		goto reply;
 	}
