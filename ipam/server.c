@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cni_env.h"
+#include "fd_io.h"
 #include "log.h"
 #include "server.h"
 #include "server_proto.h"
@@ -79,62 +80,6 @@ static int peer_allowed(int conn)
 	return cred.uid == 0 || cred.uid == geteuid();
 }
 
-static int read_request(int conn, char **out, size_t *len)
-{
-	size_t cap = 64 * 1024, n = 0,
-	       max = IPAM_SERVER_MAGIC_LEN + IPAM_SERVER_ENV_MAX + CNI_STDIN_MAX;
-	char *buf = malloc(cap + 1), *nb;
-	ssize_t r;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= max) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap = cap * 2 > max ? max : cap * 2;
-			if (!(nb = realloc(buf, cap + 1))) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		r = read(conn, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			r = -errno;
-			free(buf);
-			return (int)r;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len) {
-		w = send(fd, buf, len, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The child's environment: the server's own minus every forwarded name,
  * plus the request's. */
 static int apply_env(const struct ipam_server_request *req)
@@ -176,7 +121,8 @@ static void child_main(int conn, int listen_fd, unsigned timeout_s,
 	signal(SIGALRM, SIG_DFL);
 	alarm(timeout_s);
 	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if ((rc = read_request(conn, &buf, &len)) < 0) {
+	if ((rc = fd_read_all(conn, IPAM_SERVER_MAGIC_LEN + IPAM_SERVER_ENV_MAX + CNI_STDIN_MAX,
+			      &buf, &len)) < 0) {
 		log_warn("event=request_unreadable err=\"%s\"", strerror(-rc));
 		_exit(1);
 	}
@@ -199,7 +145,7 @@ static void child_main(int conn, int listen_fd, unsigned timeout_s,
 reply:
 	n = ipam_server_trailer(status, trailer, sizeof(trailer));
 	if (n > 0)
-		write_all(conn, trailer, (size_t)n);
+		fd_write_all(conn, trailer, (size_t)n);
 	/* _exit: the parent's atexit handlers (libcurl, ASan's report) are its own. */
 	_exit(0);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cni_env.h"
+#include "fd_io.h"
 #include "server_client.h"
 #include "server_proto.h"
 
@@ -39,76 +40,6 @@ static int connect_to(const char *path, unsigned timeout_s, int *fd)
 	return 0;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len) {
-		w = send(fd, buf, len, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_reply(int fd, char **out, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap), *nb;
-	ssize_t r;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= REPLY_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap *= 2;
-			if (!(nb = realloc(buf, cap))) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			r = -errno;
-			free(buf);
-			return (int)r;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-static int write_out(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len) {
-		w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int ipam_server_call(const char *path, char *const *envp, const char *config, size_t len,
 		     int out_fd, unsigned timeout_s, int *status, bool *sent)
 {
@@ -124,13 +55,13 @@ int ipam_server_call(const char *path, char *const *envp, const char *config, si
 		rc = -EHOSTDOWN;
 		goto out;
 	}
-	if (send_all(fd, req, req_len) < 0 || shutdown(fd, SHUT_WR) < 0) {
+	if (fd_write_all(fd, req, req_len) < 0 || shutdown(fd, SHUT_WR) < 0) {
 		/* A server that closed before reading everything took nothing. */
 		rc = -EHOSTDOWN;
 		goto out;
 	}
 	*sent = true;
-	if (read_reply(fd, &reply, &reply_len) < 0 ||
+	if (fd_read_all(fd, REPLY_MAX, &reply, &reply_len) < 0 ||
 	    ipam_server_reply_parse(reply, reply_len, &body, status) < 0) {
 		rc = -ECONNRESET;
 		goto out;
@@ -141,7 +72,7 @@ int ipam_server_call(const char *path, char *const *envp, const char *config, si
 		rc = -EHOSTDOWN;
 		goto out;
 	}
-	rc = write_out(out_fd, reply, body);
+	rc = fd_write_all(out_fd, reply, body);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -8,6 +8,7 @@
  * reported as truncated instead of being mistaken for a short table. Every
  * string is copied out of the reply, so the result does not borrow it. */
 #include "bird_ctl.h"
+#include "fd_io.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -116,21 +117,6 @@ static int read_reply(int fd, int timeout_ms, struct rbuf *b, char *err, size_t 
 	}
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int bird_ctl_command(const char *socket_path, const char *command, int timeout_ms,
 		     char **reply, size_t *len, char *err, size_t errlen)
 {
@@ -180,7 +166,7 @@ int bird_ctl_command(const char *socket_path, const char *command, int timeout_m
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = write_all(fd, line, strlen(line));
+	rc = fd_write_all(fd, line, strlen(line));
 	if (rc < 0) {
 		snprintf(err, errlen, "send: %s", strerror(-rc));
 		goto out;

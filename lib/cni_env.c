@@ -5,6 +5,7 @@
  * variable instead of surfacing later as a netlink EINVAL after an address
  * was already allocated. */
 #include "cni_env.h"
+#include "fd_io.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -204,38 +205,13 @@ void cni_env_free(struct cni_env *env)
 
 int cni_read_stdin(int fd, char **out, size_t *len)
 {
-	size_t cap = 0;
-	char *buf = NULL, *nb;
-	ssize_t n;
+	int rc = fd_read_all(fd, CNI_STDIN_MAX, out, len);
 
-	*len = 0;
-	for (;;) {
-		if (cap - *len < 4096) {
-			if (cap > CNI_STDIN_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			if (!(nb = realloc(buf, cap + 16384))) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap += 16384;
-		}
-		n = read(fd, buf + *len, cap - *len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EBADF) {
-			free(buf);
-			return -errno;
-		}
-		if (n <= 0)
-			break;
-		*len += (size_t)n;
+	if (rc == -EBADF) { /* a closed stdin reads as empty */
+		if (!(*out = calloc(1, 1)))
+			return -ENOMEM;
+		*len = 0;
+		return 0;
 	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
-	buf[*len] = '\0';
-	*out = buf;
-	return 0;
+	return rc;
 }
