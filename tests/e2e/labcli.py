@@ -94,13 +94,35 @@ class LabCli:
         return [n for n in netns_list() if n.startswith(self.prefix) and
                 not (pods_and_nodes and n.startswith(self.prefix + "ctl"))]
 
+    def diagnostics(self, logs=("felix", "ipam-server", "confgen"), lines=15):
+        """What a failed reachability check needs: each node's routes, VXLAN device, FDB and
+        neighbours, and the tails of its daemons' logs (the lab dir goes with teardown)."""
+        out = []
+        for ns in sorted(n for n in self.namespaces() if n[len(self.prefix):].startswith("node")):
+            node = ns[len(self.prefix):]
+            out.append("== %s" % node)
+            for cmd in (["ip", "route"], ["ip", "-d", "link", "show", "type", "vxlan"],
+                        ["bridge", "fdb", "show", "dev", "vxlan.twill"], ["ip", "neigh"]):
+                r = sh("ip", "netns", "exec", ns, *cmd, check=False)
+                out.append("$ %s\n%s%s" % (" ".join(cmd), r.stdout, r.stderr))
+            for name in logs:
+                path = os.path.join(self.dir, "nodes", node, "var", "log", "twill", name + ".log")
+                try:
+                    with open(path, errors="replace") as f:
+                        tail = f.read().splitlines()[-lines:]
+                except OSError:
+                    continue
+                out.append("-- %s.log\n%s" % (name, "\n".join(tail)))
+        return "\n".join(out)
+
     def wait_all_reachable(self, timeout=90):
         deadline = time.monotonic() + timeout
         while True:
             m = self.status()["reachability"]
             if all(all(row.values()) for row in m.values()):
                 return m
-            assert time.monotonic() < deadline, "pods never all reachable: %r" % m
+            assert time.monotonic() < deadline, "pods never all reachable: %r\n%s" % (
+                m, self.diagnostics())
             time.sleep(2)
 
     def force_clean(self):

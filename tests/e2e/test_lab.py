@@ -272,7 +272,8 @@ def test_two_subnets_with_router(tmp_path):
                     time.monotonic() > deadline:
                 break
             time.sleep(2)
-        assert m["default/s1"]["default/s2"] and m["default/s2"]["default/s1"], m
+        assert m["default/s1"]["default/s2"] and m["default/s2"]["default/s1"], \
+            "%r\n%s" % (m, cli.diagnostics())
     finally:
         cli("down", check=False)
         assert cli.namespaces() == [] and processes_mentioning(cli.dir) == []
