@@ -1,8 +1,9 @@
-/* server: accept loop, per-request fork, child set-up (server.h). */
+/* server: worker pool, per-request set-up and tear-down (server.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ int ipam_server_listen(const char *path, int *fd)
 		if (unlink(path) < 0)
 			return -errno;
 	}
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return -errno;
 	if (bind(s, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
 	    listen(s, 128) < 0) {
@@ -80,9 +81,9 @@ static int peer_allowed(int conn)
 	return cred.uid == 0 || cred.uid == geteuid();
 }
 
-/* The child's environment: the server's own minus every forwarded name,
- * plus the request's. */
-static int apply_env(const struct ipam_server_request *req)
+/* Every forwarded variable out of the environment (the server's own ones
+ * too: a request sees exactly what its client sent). */
+static int clear_forwarded_env(void)
 {
 	char name[256];
 	size_t i, n;
@@ -100,127 +101,220 @@ static int apply_env(const struct ipam_server_request *req)
 		if (unsetenv(name) < 0)
 			return -errno;
 	}
-	for (i = 0; i < req->env_count; i++)
-		if (putenv(req->env[i]) < 0)
-			return -errno;
 	return 0;
 }
 
-static void child_main(int conn, int listen_fd, unsigned timeout_s,
-		       ipam_server_handler handler, void *arg)
+/* The request's variables, copied (setenv): the request buffer is freed
+ * before the next request. */
+static int apply_env(const struct ipam_server_request *req)
+{
+	char name[256];
+	size_t i, n;
+	int rc;
+
+	if ((rc = clear_forwarded_env()) < 0)
+		return rc;
+	for (i = 0; i < req->env_count; i++) {
+		n = strcspn(req->env[i], "=");
+		if (n >= sizeof(name))
+			return -E2BIG;
+		memcpy(name, req->env[i], n);
+		name[n] = '\0';
+		if (setenv(name, req->env[i] + n + 1, 1) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* One request on conn; the connection is the caller's to close. */
+static void serve_one(int conn, unsigned timeout_s, ipam_server_handler handler, void *arg)
 {
 	struct ipam_server_request req;
 	struct timeval tv = { IPAM_SERVER_READ_TIMEOUT_S, 0 };
 	char trailer[32], *buf = NULL;
 	size_t len = 0;
-	int rc, status = IPAM_SERVER_REFUSED, devnull, n;
+	int rc, status = IPAM_SERVER_REFUSED, n, saved_stdout = -1;
 
-	close(listen_fd);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGALRM, SIG_DFL);
 	alarm(timeout_s);
 	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if ((rc = fd_read_all(conn, IPAM_SERVER_MAGIC_LEN + IPAM_SERVER_ENV_MAX + CNI_STDIN_MAX,
 			      &buf, &len)) < 0) {
 		log_warn("event=request_unreadable err=\"%s\"", strerror(-rc));
-		_exit(1);
+		goto out;
 	}
 	if ((rc = ipam_server_request_decode(buf, len, &req)) < 0 ||
 	    (rc = apply_env(&req)) < 0) {
 		log_warn("event=request_refused bytes=%zu err=\"%s\"", len, strerror(-rc));
 		goto reply;
 	}
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(conn, STDOUT_FILENO) < 0) {
-		log_error("event=child_setup err=\"%s\"", strerror(errno));
-		_exit(1);
+	fflush(stdout);
+	if ((saved_stdout = dup(STDOUT_FILENO)) < 0 || dup2(conn, STDOUT_FILENO) < 0) {
+		log_error("event=worker_setup err=\"%s\"", strerror(errno));
+		_exit(1); /* the client sees no answer; the pool replaces this worker */
 	}
-	close(devnull);
 	status = handler(req.config, req.config_len, arg);
 	if (fflush(stdout) != 0)
+		status = -1;
+	if (dup2(saved_stdout, STDOUT_FILENO) < 0)
 		_exit(1);
-	if (status < 0 || status > 255)
+	if (status < 0)
+		goto out; /* the answer did not get out whole: no trailer */
+	if (status > 255)
 		status = 1;
 reply:
 	n = ipam_server_trailer(status, trailer, sizeof(trailer));
 	if (n > 0)
 		fd_write_all(conn, trailer, (size_t)n);
+out:
+	if (saved_stdout >= 0)
+		close(saved_stdout);
+	clear_forwarded_env();
+	free(buf);
+	alarm(0);
+}
+
+static volatile sig_atomic_t worker_stop;
+
+static void on_worker_stop(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+static void worker_main(int listen_fd, const struct ipam_server_opts *opts,
+			ipam_server_handler handler, void *arg, const sigset_t *mask)
+{
+	struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
+	struct sigaction sa;
+	sigset_t term, old;
+	unsigned served = 0, max = opts->requests_per_worker ? opts->requests_per_worker : 1;
+	int conn, devnull;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_worker_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGINT, SIG_IGN); /* the parent decides */
+	signal(SIGALRM, SIG_DFL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_SETMASK, mask, NULL); /* spawn() blocked SIGTERM */
+	/* The worker's own stdin/stdout are nobody's: requests get theirs. */
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		close(devnull);
+	}
+	while (!worker_stop && served < max) {
+		if (poll(&pfd, 1, IPAM_SERVER_POLL_MS) <= 0 || !(pfd.revents & POLLIN))
+			continue;
+		/* Several idle workers wake for one client; one wins. */
+		conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (conn < 0)
+			continue;
+		if (!peer_allowed(conn)) {
+			log_warn("event=peer_refused reason=\"not root nor the server's user\"");
+			close(conn);
+			continue;
+		}
+		/* A stop while serving waits until the answer is out. */
+		sigprocmask(SIG_BLOCK, &term, &old);
+		serve_one(conn, opts->child_timeout_s, handler, arg);
+		close(conn);
+		served++;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	fflush(NULL);
 	/* _exit: the parent's atexit handlers (libcurl, ASan's report) are its own. */
 	_exit(0);
 }
 
-static void reap(unsigned *children)
+struct pool {
+	pid_t *pids;
+	unsigned size;
+	unsigned alive;
+};
+
+static int spawn(struct pool *pool, unsigned slot, int listen_fd,
+		 const struct ipam_server_opts *opts, ipam_server_handler handler, void *arg)
 {
+	sigset_t term, old;
+	pid_t pid;
+	int err;
+
+	/* SIGTERM stays blocked until the worker has its own handler: one that
+	 * arrived in between would otherwise run the parent's and be lost. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		worker_main(listen_fd, opts, handler, arg, &old);
+	err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		log_error("event=fork_failed err=\"%s\"", strerror(err));
+		return -err;
+	}
+	pool->pids[slot] = pid;
+	pool->alive++;
+	return 0;
+}
+
+/* Reap exited workers; with respawn, replace each. */
+static void reap(struct pool *pool, bool respawn, int listen_fd,
+		 const struct ipam_server_opts *opts, ipam_server_handler handler, void *arg)
+{
+	unsigned i;
 	pid_t pid;
 	int st;
 
-	while (*children && (pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		(*children)--;
+	while (pool->alive && (pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (i = 0; i < pool->size && pool->pids[i] != pid; i++)
+			;
+		if (i == pool->size)
+			continue;
+		pool->pids[i] = 0;
+		pool->alive--;
 		if (WIFSIGNALED(st))
 			log_warn("event=child_killed pid=%d signal=%d", (int)pid, WTERMSIG(st));
+		if (respawn)
+			spawn(pool, i, listen_fd, opts, handler, arg);
 	}
 }
 
 int ipam_server_run(int listen_fd, const struct ipam_server_opts *opts,
 		    ipam_server_handler handler, void *arg, volatile sig_atomic_t *stop)
 {
-	struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
-	unsigned children = 0, max = opts->max_children ? opts->max_children : 1;
-	struct stat bound;
-	int have_bound, conn, rc = 0;
-	pid_t pid;
+	struct pool pool = { NULL, opts->workers ? opts->workers : 1, 0 };
+	struct stat bound, now;
+	int have_bound;
+	unsigned i;
 
+	if (!(pool.pids = calloc(pool.size, sizeof(*pool.pids))))
+		return -ENOMEM;
 	have_bound = opts->socket_path && stat(opts->socket_path, &bound) == 0;
+	for (i = 0; i < pool.size; i++)
+		spawn(&pool, i, listen_fd, opts, handler, arg);
 	while (!*stop) {
-		reap(&children);
-		if (children >= max) {
-			poll(NULL, 0, 5);
-			continue;
-		}
-		rc = poll(&pfd, 1, IPAM_SERVER_POLL_MS);
-		if (rc < 0 && errno == EINTR) {
-			rc = 0;
-			continue;
-		}
-		if (rc < 0) {
-			rc = -errno;
-			break;
-		}
-		rc = 0;
-		if (!(pfd.revents & POLLIN))
-			continue;
-		conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (conn < 0) {
-			if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED ||
-			    errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-				continue;
-			rc = -errno;
-			break;
-		}
-		if (!peer_allowed(conn)) {
-			log_warn("event=peer_refused reason=\"not root nor the server's user\"");
-			close(conn);
-			continue;
-		}
-		fflush(NULL);
-		pid = fork();
-		if (pid == 0)
-			child_main(conn, listen_fd, opts->child_timeout_s, handler, arg);
-		if (pid < 0)
-			log_error("event=fork_failed err=\"%s\"", strerror(errno));
-		else
-			children++;
-		close(conn);
+		reap(&pool, true, listen_fd, opts, handler, arg);
+		for (i = 0; i < pool.size; i++) /* a fork that failed earlier */
+			if (!pool.pids[i])
+				spawn(&pool, i, listen_fd, opts, handler, arg);
+		poll(NULL, 0, IPAM_SERVER_POLL_MS);
 	}
-	if (have_bound) {
-		struct stat now;
-
-		if (stat(opts->socket_path, &now) == 0 && now.st_ino == bound.st_ino &&
-		    now.st_dev == bound.st_dev)
-			unlink(opts->socket_path);
+	if (have_bound && stat(opts->socket_path, &now) == 0 && now.st_ino == bound.st_ino &&
+	    now.st_dev == bound.st_dev)
+		unlink(opts->socket_path);
+	for (i = 0; i < pool.size; i++)
+		if (pool.pids[i])
+			kill(pool.pids[i], SIGTERM);
+	while (pool.alive) {
+		reap(&pool, false, listen_fd, opts, handler, arg);
+		if (pool.alive)
+			poll(NULL, 0, 20);
 	}
-	while (children && waitpid(-1, NULL, 0) > 0)
-		children--;
-	return rc;
+	free(pool.pids);
+	return 0;
 }

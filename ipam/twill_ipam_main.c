@@ -16,8 +16,8 @@
  *
  * With ipam.socket set and a server listening there (`twill-ipam serve`,
  * server.h), the plugin only forwards its environment and config and
- * copies the answer: the same code runs in the server's child, without
- * this process loading libcurl. Nobody listening: the plugin does the work
+ * copies the answer: the same code (run_plugin) runs in a server worker,
+ * without this process loading libcurl. Nobody listening: the plugin does the work
  * itself. The server took an ADD but died before answering: error 11 (the
  * server may have assigned; the runtime retries); any other command is
  * then done here (DEL is idempotent, CHECK reads). */
@@ -82,12 +82,14 @@ static int fail(const struct cni_error *err, const char *version)
 	return 1;
 }
 
-static void setup_logging(const struct ipam_plugin_config *cfg, const struct cni_net_config *net)
+/* Level and destination from the config; returns the log file's fd (the
+ * caller closes it after the request: a server worker serves many) or -1. */
+static int setup_logging(const struct ipam_plugin_config *cfg, const struct cni_net_config *net)
 {
 	const char *level = cfg->log_level ? cfg->log_level : net->log_level;
 	const char *file = cfg->log_file ? cfg->log_file : net->log_file;
 	enum log_level lvl = LOG_LEVEL_WARN;
-	int fd;
+	int fd = -1;
 
 	if (level)
 		log_level_parse(level, &lvl);
@@ -95,8 +97,9 @@ static void setup_logging(const struct ipam_plugin_config *cfg, const struct cni
 	if (file) {
 		fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 		if (fd >= 0)
-			log_set_fd(fd); /* kept open until exit */
+			log_set_fd(fd);
 	}
+	return fd;
 }
 
 static int connect_api(struct plugin *p, struct cni_error *err)
@@ -292,7 +295,7 @@ static int run_plugin(const char *input, size_t len)
 	struct ipam_engine *engine = NULL;
 	json_object *result = NULL;
 	char *version = NULL;
-	int rc, status = 1, code = 0;
+	int rc, status = 1, code = 0, log_fd = -1;
 
 	memset(&p, 0, sizeof(p));
 	cni_error_clear(&err);
@@ -319,7 +322,7 @@ static int run_plugin(const char *input, size_t len)
 		status = fail(&err, version);
 		goto out;
 	}
-	setup_logging(&p.cfg, &p.net);
+	log_fd = setup_logging(&p.cfg, &p.net);
 	if (p.env.command == CNI_CMD_STATUS || p.env.command == CNI_CMD_GC) {
 		/* Nothing node-local to report or collect: addresses live in the
 		 * API and are collected by `twillctl ipam gc`. */
@@ -373,6 +376,10 @@ out:
 	cni_config_free(&p.net);
 	cni_env_free(&p.env);
 	free(version);
+	if (log_fd >= 0) {
+		log_set_fd(STDERR_FILENO);
+		close(log_fd);
+	}
 	return status;
 }
 
@@ -394,22 +401,23 @@ static void on_stop_signal(int sig)
 
 static int serve_usage(FILE *f, int status)
 {
-	fprintf(f, "usage: twill-ipam serve [--socket=PATH] [--max-children=N] "
+	fprintf(f, "usage: twill-ipam serve [--socket=PATH] [--workers=N] "
 		   "[--log-level=LEVEL]\n"
 		   "  Node-local IPAM server: plugins whose config has ipam.socket = PATH\n"
-		   "  hand their request to it (one forked child per request).\n"
-		   "  --socket        Unix socket (default " IPAM_SERVER_SOCKET ")\n"
-		   "  --max-children  requests in flight at once (default %d)\n"
-		   "  --log-level     debug|info|warn|error (default info)\n",
-		IPAM_SERVER_MAX_CHILDREN);
+		   "  hand their request to it; a pool of worker processes runs them.\n"
+		   "  --socket     Unix socket (default " IPAM_SERVER_SOCKET ")\n"
+		   "  --workers    requests served at once (default %d)\n"
+		   "  --log-level  debug|info|warn|error (default info)\n",
+		IPAM_SERVER_WORKERS);
 	return status;
 }
 
 /* `twill-ipam serve`: server.h. */
 static int serve_main(int argc, char **argv)
 {
-	struct ipam_server_opts opts = { IPAM_SERVER_SOCKET, IPAM_SERVER_MAX_CHILDREN,
-					 IPAM_SERVER_CHILD_TIMEOUT_S };
+	struct ipam_server_opts opts = { IPAM_SERVER_SOCKET, IPAM_SERVER_WORKERS,
+					 IPAM_SERVER_CHILD_TIMEOUT_S,
+					 IPAM_SERVER_REQUESTS_PER_WORKER };
 	const struct curl_dl *curl;
 	struct sigaction sa;
 	enum log_level level = LOG_LEVEL_INFO;
@@ -425,14 +433,14 @@ static int serve_main(int argc, char **argv)
 			return serve_usage(stdout, 0);
 		if (!strncmp(a, "--socket=", 9) && a[9]) {
 			opts.socket_path = a + 9;
-		} else if (!strncmp(a, "--max-children=", 15)) {
+		} else if (!strncmp(a, "--workers=", 10)) {
 			errno = 0;
-			v = strtol(a + 15, &end, 10);
-			if (errno || *end || v < 1 || v > 1024) {
-				fprintf(stderr, "twill-ipam serve: --max-children: 1..1024\n");
+			v = strtol(a + 10, &end, 10);
+			if (errno || *end || v < 1 || v > 256) {
+				fprintf(stderr, "twill-ipam serve: --workers: 1..256\n");
 				return 2;
 			}
-			opts.max_children = (unsigned)v;
+			opts.workers = (unsigned)v;
 		} else if (!strncmp(a, "--log-level=", 12)) {
 			if (log_level_parse(a + 12, &level) < 0) {
 				fprintf(stderr, "twill-ipam serve: --log-level: debug|info|warn|error\n");
@@ -460,8 +468,7 @@ static int serve_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_info("event=listening socket=%s max_children=%u", opts.socket_path,
-		 opts.max_children);
+	log_info("event=listening socket=%s workers=%u", opts.socket_path, opts.workers);
 	rc = ipam_server_run(fd, &opts, serve_request, NULL, &stop_serving);
 	close(fd);
 	if (rc < 0) {

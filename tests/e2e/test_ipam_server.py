@@ -49,6 +49,20 @@ class Server:
             assert time.time() < deadline, "%r not in the server log: %s" % (text, self.log())
             time.sleep(0.05)
 
+    def wait_serving(self, lock_path, timeout=30):
+        """Until a worker holds lock_path open: the request it serves waits for that lock."""
+        deadline = time.time() + timeout
+        while True:
+            for pid in self.children():
+                try:
+                    if any(os.readlink("/proc/%d/fd/%s" % (pid, fd)) == lock_path
+                           for fd in os.listdir("/proc/%d/fd" % pid)):
+                        return pid
+                except OSError:
+                    continue
+            assert time.time() < deadline, "no worker took the request: " + self.log()
+            time.sleep(0.02)
+
     def children(self):
         try:
             with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
@@ -246,24 +260,19 @@ def test_no_answer_is_try_again_for_add_and_direct_for_del(api, pools, work):  #
 
 
 def test_child_killed_mid_add(api, pools, work, server):  # noqa: F811
-    """The child waits for the node lock (held here); SIGKILL it: the plugin answers 11,
-    nothing was assigned, and the retried ADD goes through the server."""
+    """The worker serving the ADD waits for the node lock (held here); SIGKILL it: the
+    plugin answers 11, nothing was assigned, the pool replaces the worker, and the retried
+    ADD goes through the server."""
     pools("srv-kill", "10.75.0.0/24", 28)
     conf = netconf(api, work, ipv4_pools=["srv-kill"], timeout_seconds=60)
     os.makedirs(conf["ipam"]["lock_dir"], exist_ok=True)
-    fd = os.open(os.path.join(conf["ipam"]["lock_dir"], "ipam.%s.lock" % NODE),
-                 os.O_RDWR | os.O_CREAT, 0o600)
+    lock = os.path.join(conf["ipam"]["lock_dir"], "ipam.%s.lock" % NODE)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         with concurrent.futures.ThreadPoolExecutor(1) as ex:
             fut = ex.submit(run, "ADD", conf, "kill1")
-            deadline = time.time() + 30
-            while not server.children():
-                assert time.time() < deadline, server.log()
-                time.sleep(0.02)
-            time.sleep(0.3)
-            for pid in server.children():
-                os.kill(pid, signal.SIGKILL)
+            os.kill(server.wait_serving(lock), signal.SIGKILL)
             rc, out, err = fut.result(60)
     finally:
         os.close(fd)
@@ -299,27 +308,28 @@ def test_sigterm_finishes_requests_in_flight(api, pools, work, server):  # noqa:
     pools("srv-term", "10.77.0.0/24", 28)
     conf = netconf(api, work, ipv4_pools=["srv-term"], timeout_seconds=60)
     os.makedirs(conf["ipam"]["lock_dir"], exist_ok=True)
-    fd = os.open(os.path.join(conf["ipam"]["lock_dir"], "ipam.%s.lock" % NODE),
-                 os.O_RDWR | os.O_CREAT, 0o600)
+    lock = os.path.join(conf["ipam"]["lock_dir"], "ipam.%s.lock" % NODE)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         with concurrent.futures.ThreadPoolExecutor(1) as ex:
             fut = ex.submit(run, "ADD", conf, "term1")
-            deadline = time.time() + 30
-            while not server.children():
-                assert time.time() < deadline, server.log()
-                time.sleep(0.02)
+            server.wait_serving(lock)
             server.proc.send_signal(signal.SIGTERM)
             deadline = time.time() + 10
             while os.path.exists(server.path):
                 assert time.time() < deadline, "socket not removed on SIGTERM"
                 time.sleep(0.02)
-            assert server.proc.poll() is None  # waits for its child
+            assert server.proc.poll() is None  # waits for the worker serving the ADD
             os.close(fd)
             fd = -1
             rc, out, err = fut.result(60)
         assert rc == 0, (out, err)
-        assert server.proc.wait(timeout=30) == 0
+        try:
+            assert server.proc.wait(timeout=30) == 0
+        except subprocess.TimeoutExpired:
+            raise AssertionError("server still running 30 s after its last request: "
+                                 "workers %s\n%s" % (server.children(), server.log()))
         assert "event=stopped" in server.log()
     finally:
         if fd >= 0:

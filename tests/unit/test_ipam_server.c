@@ -85,7 +85,7 @@ static bool listening(void)
 
 static pid_t start_server(void)
 {
-	struct ipam_server_opts opts = { sock, 4, 30 };
+	struct ipam_server_opts opts = { sock, 3, 30, 100 };
 	struct stat st;
 	pid_t pid;
 	int fd, i;
