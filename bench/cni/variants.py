@@ -142,18 +142,11 @@ class ControlPlane:
     def start_ipam_server(self, binary, netns_path):
         """`twill-ipam serve` in the node namespace (its children reach the API through the
         relay there); returns the socket path for the conflist's ipam.socket."""
+        from tests.ipamserver import IpamServer
         sock = os.path.join(self.state_dir, "ipam.sock")
-        log = open(os.path.join(self.state_dir, "ipam-server.log"), "w")
-        self.ipam_server = subprocess.Popen(["nsenter", "--net=" + netns_path, binary, "serve",
-                                             "--socket=" + sock], stdout=log,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        deadline = time.monotonic() + 30
-        while not os.path.exists(sock):
-            if self.ipam_server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("twill-ipam serve did not start (see %s)"
-                                   % os.path.join(self.state_dir, "ipam-server.log"))
-            time.sleep(0.02)
+        self.ipam_server = IpamServer(binary, sock,
+                                      os.path.join(self.state_dir, "ipam-server.log"),
+                                      prefix=["nsenter", "--net=" + netns_path])
         return sock
 
     def create_pods(self, names, namespace="default"):
@@ -169,12 +162,7 @@ class ControlPlane:
 
     def stop(self):
         if self.ipam_server is not None:
-            self.ipam_server.terminate()
-            try:
-                self.ipam_server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.ipam_server.kill()
-                self.ipam_server.wait()
+            self.ipam_server.stop()
             self.ipam_server = None
         if self.relay is not None:
             if self.relay.poll() is None:

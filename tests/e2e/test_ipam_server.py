@@ -23,25 +23,14 @@ import uuid
 import pytest
 
 from test_ipam_plugin import API, items, plugin, pools  # noqa: F401 (fixture)
+from tests.ipamserver import IpamServer
 
 NODE = "srv-node"
 
 
-class Server:
+class Server(IpamServer):
     def __init__(self, path, log):
-        self.path, self.log_path = path, log
-        self.logf = open(log, "w")
-        self.proc = subprocess.Popen([plugin(), "serve", "--socket=" + path, "--log-level=debug"],
-                                     stdout=self.logf, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while not os.path.exists(path):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise AssertionError("server did not start: " + self.log())
-            time.sleep(0.02)
-
-    def log(self):
-        with open(self.log_path) as f:
-            return f.read()
+        super().__init__(plugin(), path, log, args=["--log-level=debug"])
 
     def wait_log(self, text, timeout=10):
         deadline = time.time() + timeout
@@ -62,23 +51,6 @@ class Server:
                     continue
             assert time.time() < deadline, "no worker took the request: " + self.log()
             time.sleep(0.02)
-
-    def children(self):
-        try:
-            with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
-                return [int(p) for p in f.read().split()]
-        except FileNotFoundError:
-            return []
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.logf.close()
 
 
 @pytest.fixture(scope="module")

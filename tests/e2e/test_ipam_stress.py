@@ -27,6 +27,7 @@ import uuid
 import pytest
 
 from conftest import build_dir
+from tests.ipamserver import IpamServer
 
 API = "/apis/twill.dev/v1/"
 NODES = ["stress-n1", "stress-n2", "stress-n3"]
@@ -95,31 +96,18 @@ class NodeServers:
     """One `twill-ipam serve` per simulated node, as the DaemonSet runs it."""
 
     def __init__(self, plugin, tmp):
-        self.procs, self.sockets, self.logs = {}, {}, {}
+        self.servers, self.sockets = {}, {}
         try:
             for n in NODES:
-                sock = os.path.join(tmp, n + ".sock")
-                self.logs[n] = os.path.join(tmp, n + "-server.log")
-                with open(self.logs[n], "w") as log:
-                    self.procs[n] = subprocess.Popen([plugin, "serve", "--socket=" + sock],
-                                                     stdout=log, stderr=subprocess.STDOUT)
-                self.sockets[n] = sock
-                deadline = time.monotonic() + 30
-                while not os.path.exists(sock):
-                    assert self.procs[n].poll() is None and time.monotonic() < deadline, \
-                        open(self.logs[n]).read()
-                    time.sleep(0.02)
+                self.sockets[n] = os.path.join(tmp, n + ".sock")
+                self.servers[n] = IpamServer(plugin, self.sockets[n],
+                                             os.path.join(tmp, n + "-server.log"), timeout=60)
         except BaseException:
             self.stop()
             raise
 
     def children(self, node):
-        pid = self.procs[node].pid
-        try:
-            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-                return [int(p) for p in f.read().split()]
-        except FileNotFoundError:
-            return []
+        return self.servers[node].children()
 
     def busy_workers(self, node):
         """Workers serving a request: an idle one has 4 descriptors (stdin, stdout, stderr,
@@ -134,14 +122,9 @@ class NodeServers:
         return busy
 
     def stop(self):
-        for n, p in self.procs.items():
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        self.procs = {}
+        for srv in self.servers.values():
+            srv.stop()
+        self.servers = {}
 
 
 class Stress:
