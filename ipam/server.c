@@ -18,6 +18,7 @@
 #include "log.h"
 #include "server.h"
 #include "server_proto.h"
+#include "unix_sock.h"
 
 extern char **environ;
 
@@ -43,13 +44,10 @@ int ipam_server_listen(const char *path, int *fd)
 	int s = -1, rc;
 
 	*fd = -1;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
 	if (!path || path[0] != '/')
 		return -EINVAL;
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
+	if ((rc = unix_sock_addr(path, &addr)) < 0)
+		return rc;
 	if ((rc = make_parent_dir(path)) < 0)
 		return rc;
 	if (lstat(path, &st) == 0) {
@@ -81,23 +79,32 @@ static int peer_allowed(int conn)
 	return cred.uid == 0 || cred.uid == geteuid();
 }
 
+/* The name of a "K=V" entry into buf: 0, or -E2BIG when it does not fit. */
+static int entry_name(const char *entry, char *buf, size_t size)
+{
+	size_t n = strcspn(entry, "=");
+
+	if (n >= size)
+		return -E2BIG;
+	memcpy(buf, entry, n);
+	buf[n] = '\0';
+	return 0;
+}
+
 /* Every forwarded variable out of the environment (the server's own ones
  * too: a request sees exactly what its client sent). */
 static int clear_forwarded_env(void)
 {
 	char name[256];
-	size_t i, n;
+	size_t i;
 
 	for (i = 0; environ && environ[i];) {
 		if (!ipam_server_forwarded(environ[i])) {
 			i++;
 			continue;
 		}
-		n = strcspn(environ[i], "=");
-		if (n >= sizeof(name))
+		if (entry_name(environ[i], name, sizeof(name)) < 0)
 			return -E2BIG;
-		memcpy(name, environ[i], n);
-		name[n] = '\0';
 		if (unsetenv(name) < 0)
 			return -errno;
 	}
@@ -109,18 +116,15 @@ static int clear_forwarded_env(void)
 static int apply_env(const struct ipam_server_request *req)
 {
 	char name[256];
-	size_t i, n;
+	size_t i;
 	int rc;
 
 	if ((rc = clear_forwarded_env()) < 0)
 		return rc;
 	for (i = 0; i < req->env_count; i++) {
-		n = strcspn(req->env[i], "=");
-		if (n >= sizeof(name))
+		if (entry_name(req->env[i], name, sizeof(name)) < 0)
 			return -E2BIG;
-		memcpy(name, req->env[i], n);
-		name[n] = '\0';
-		if (setenv(name, req->env[i] + n + 1, 1) < 0)
+		if (setenv(name, req->env[i] + strlen(name) + 1, 1) < 0)
 			return -errno;
 	}
 	return 0;

@@ -3,42 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cni_env.h"
 #include "fd_io.h"
 #include "server_client.h"
 #include "server_proto.h"
+#include "unix_sock.h"
 
 #define REPLY_MAX (CNI_STDIN_MAX + 64)
-
-static int connect_to(const char *path, unsigned timeout_s, int *fd)
-{
-	struct sockaddr_un addr;
-	struct timeval tv = { (time_t)timeout_s, 0 };
-	int s;
-
-	*fd = -1;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
-	    connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		int rc = -errno;
-
-		close(s);
-		return rc;
-	}
-	*fd = s;
-	return 0;
-}
 
 int ipam_server_call(const char *path, char *const *envp, const char *config, size_t len,
 		     int out_fd, unsigned timeout_s, int *status, bool *sent)
@@ -51,7 +24,7 @@ int ipam_server_call(const char *path, char *const *envp, const char *config, si
 	*status = 1;
 	if ((rc = ipam_server_request_encode(envp, config, len, &req, &req_len)) < 0)
 		return rc == -E2BIG ? -EHOSTDOWN : rc;
-	if (connect_to(path, timeout_s, &fd) < 0) {
+	if (unix_sock_connect(path, timeout_s, &fd) < 0) {
 		rc = -EHOSTDOWN;
 		goto out;
 	}

@@ -9,6 +9,7 @@
  * string is copied out of the reply, so the result does not borrow it. */
 #include "bird_ctl.h"
 #include "fd_io.h"
+#include "unix_sock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 static bool is_digit(char c)
@@ -120,7 +120,6 @@ static int read_reply(int fd, int timeout_ms, struct rbuf *b, char *err, size_t 
 int bird_ctl_command(const char *socket_path, const char *command, int timeout_ms,
 		     char **reply, size_t *len, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct rbuf b = { 0 };
 	size_t greeting;
 	char *line = NULL;
@@ -132,23 +131,16 @@ int bird_ctl_command(const char *socket_path, const char *command, int timeout_m
 		*len = 0;
 	if (err && errlen)
 		err[0] = '\0';
-	if (strlen(socket_path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", socket_path);
-		return -ENAMETOOLONG;
-	}
 	if (strchr(command, '\n')) {
 		snprintf(err, errlen, "a command is one line");
 		return -EINVAL;
 	}
-	memcpy(sa.sun_path, socket_path, strlen(socket_path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "socket: %s", strerror(-rc));
-		goto out;
+	rc = unix_sock_connect(socket_path, 0, &fd);
+	if (rc == -ENAMETOOLONG) {
+		snprintf(err, errlen, "socket path too long: %s", socket_path);
+		return rc;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
+	if (rc < 0) {
 		snprintf(err, errlen, "connect %s: %s", socket_path, strerror(-rc));
 		goto out;
 	}
