@@ -112,6 +112,15 @@ void ipam_plugin_config_free(struct ipam_plugin_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/* ipam.socket's rule: absolute, at most IPAM_SOCKET_PATH_MAX bytes (sun_path).
+ * 0, -EINVAL or -ENAMETOOLONG. */
+static int socket_path_check(const char *path)
+{
+	if (path[0] != '/')
+		return -EINVAL;
+	return strlen(path) > IPAM_SOCKET_PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
 int ipam_plugin_config_parse(json_object *root, struct ipam_plugin_config *out,
 			     struct cni_error *err)
 {
@@ -158,7 +167,7 @@ int ipam_plugin_config_parse(json_object *root, struct ipam_plugin_config *out,
 		free(out->socket);
 		out->socket = NULL;
 	}
-	if (out->socket && (out->socket[0] != '/' || strlen(out->socket) > IPAM_SOCKET_PATH_MAX)) {
+	if (out->socket && socket_path_check(out->socket) < 0) {
 		cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 			      "ipam.socket: must be an absolute path of at most %d bytes or \"\"",
 			      IPAM_SOCKET_PATH_MAX);
@@ -305,14 +314,10 @@ int ipam_plugin_socket_path(const char *text, size_t len, char *buf, size_t size
 	path = json_object_get_string(sock);
 	if (!path[0])
 		goto out;
-	if (path[0] != '/')
-		rc = -EINVAL;
-	else if (strlen(path) > IPAM_SOCKET_PATH_MAX || strlen(path) >= size)
+	if ((rc = socket_path_check(path)) == 0 && strlen(path) >= size)
 		rc = -ENAMETOOLONG;
-	else {
+	if (rc == 0)
 		strcpy(buf, path);
-		rc = 0;
-	}
 out:
 	json_object_put(root);
 	return rc;

@@ -29,7 +29,8 @@
  *   longer than opts->child_timeout_s. On stop the socket is removed (if it
  *   is still the one bound), the workers finish the request they are serving
  *   (SIGTERM is blocked while they serve) and exit, and the call returns 0
- *   once all have. -errno on a failure of the listening socket itself.
+ *   once all have; -ENOMEM when the pool cannot be set up. A fork that
+ *   fails is logged and retried each IPAM_SERVER_POLL_MS.
  * - handler runs in a worker with the request's environment applied and
  *   stdout on the connection; its return value is the exit status sent in
  *   the trailer. It must release what it allocates (workers live long). */

@@ -287,7 +287,7 @@ static int cmd_check(struct plugin *p, struct cni_error *err)
 
 /* One invocation: CNI_* from the environment, the network configuration
  * in input. Returns the exit status. Runs in the plugin process itself or
- * in a child of the node-local server (same code, same environment). */
+ * in a worker of the node-local server (same code, same environment). */
 static int run_plugin(const char *input, size_t len)
 {
 	struct plugin p;
