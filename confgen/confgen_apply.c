@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd_io.h"
+
 extern char **environ;
 
 static long now_ms(void)
@@ -154,21 +156,6 @@ out:
 	return same;
 }
 
-static int write_all(int fd, const char *text, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		text += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int fsync_dir_of(const char *path)
 {
 	char *copy = strdup(path);
@@ -210,7 +197,7 @@ int confgen_apply(const struct confgen_apply_opts *opts, const char *text, size_
 		return rc;
 	}
 	tmp_exists = true;
-	if ((rc = write_all(fd, text, len)) < 0 || (fsync(fd) < 0 && (rc = -errno) < 0)) {
+	if ((rc = fd_write_all(fd, text, len)) < 0 || (fsync(fd) < 0 && (rc = -errno) < 0)) {
 		set_message(res, "cannot write %s: %s", tmp,
 			 strerror(-rc));
 		goto out;
