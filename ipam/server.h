@@ -8,11 +8,12 @@
  * the Unix socket one at a time and runs the plugin's own code (handler) for
  * each, with the forwarded CNI_* environment and the network configuration
  * from the request (server_proto.h) and its stdout on the connection. The
- * handler builds everything afresh per request (config, API client and
- * connection, engine): what a worker carries from one request to the next is
- * its process memory and libcurl/OpenSSL's initialised state, nothing
- * IPAM-related. A worker that crashes takes one request with it and is
- * replaced; each retires after requests_per_worker requests.
+ * handler builds config and engine afresh per request; what a worker carries
+ * from one request to the next is libcurl/OpenSSL's initialised state and
+ * its API client with its kept-alive connection (api_cache.h: rebuilt when
+ * the kubeconfig or a file it names changes), nothing IPAM-related. A worker
+ * that crashes takes one request with it and is replaced; each retires after
+ * requests_per_worker requests.
  *
  * Contract:
  * - ipam_server_listen(): creates the parent directory (0755) when missing,

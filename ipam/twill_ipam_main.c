@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api_cache.h"
 #include "check.h"
 #include "curl_dl.h"
 #include "cni_config.h"
@@ -55,6 +56,7 @@ struct plugin {
 	struct ipam_plugin_config cfg;
 	struct kube_config kcfg;
 	struct kube_client *client;
+	struct ipam_api_cache *cache; /* server worker: owns client; NULL: p owns it */
 	char handle_id[IPAM_HANDLE_NAME_MAX + 128];
 	char node[256];
 };
@@ -110,8 +112,12 @@ static int connect_api(struct plugin *p, struct cni_error *err)
 	rc = kube_config_load(p->cfg.kubeconfig, &p->kcfg, msg, sizeof(msg));
 	if (rc < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "kubeconfig: %s", msg);
-	rc = kube_client_new_timeouts(&p->kcfg, 5000L, (long)p->cfg.timeout_seconds * 1000L,
-				      &p->client);
+	if (p->cache)
+		rc = ipam_api_cache_client(p->cache, &p->kcfg, 5000L,
+					   (long)p->cfg.timeout_seconds * 1000L, &p->client);
+	else
+		rc = kube_client_new_timeouts(&p->kcfg, 5000L,
+					      (long)p->cfg.timeout_seconds * 1000L, &p->client);
 	if (rc < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "kubeconfig %s: unusable (%s)",
 				     p->cfg.kubeconfig ? p->cfg.kubeconfig : "(default)",
@@ -286,9 +292,11 @@ static int cmd_check(struct plugin *p, struct cni_error *err)
 }
 
 /* One invocation: CNI_* from the environment, the network configuration
- * in input. Returns the exit status. Runs in the plugin process itself or
- * in a worker of the node-local server (same code, same environment). */
-static int run_plugin(const char *input, size_t len)
+ * in input. Returns the exit status. Runs in the plugin process itself
+ * (cache NULL) or in a worker of the node-local server (same code, same
+ * environment; the worker's API client and its connection are kept in
+ * cache between requests, api_cache.h). */
+static int run_plugin(const char *input, size_t len, struct ipam_api_cache *cache)
 {
 	struct plugin p;
 	struct cni_error err;
@@ -298,6 +306,7 @@ static int run_plugin(const char *input, size_t len)
 	int rc, status = 1, code = 0, log_fd = -1;
 
 	memset(&p, 0, sizeof(p));
+	p.cache = cache;
 	cni_error_clear(&err);
 	if (cni_config_version_only(input, len, &version, &err) < 0 &&
 	    cni_command_parse(getenv("CNI_COMMAND")) != CNI_CMD_VERSION) {
@@ -370,7 +379,8 @@ done:
 out:
 	json_object_put(result);
 	ipam_engine_free(engine);
-	kube_client_free(p.client);
+	if (!p.cache)
+		kube_client_free(p.client);
 	kube_config_free(&p.kcfg);
 	ipam_plugin_config_free(&p.cfg);
 	cni_config_free(&p.net);
@@ -383,12 +393,15 @@ out:
 	return status;
 }
 
+/* A worker's API client, kept between the requests it serves. */
+static struct ipam_api_cache worker_api;
+
 static int serve_request(const char *config, size_t len, void *arg)
 {
 	(void)arg;
 	log_init("ipam");
 	log_set_level(LOG_LEVEL_WARN);
-	return run_plugin(config, len);
+	return run_plugin(config, len, &worker_api);
 }
 
 static volatile sig_atomic_t stop_serving;
@@ -524,7 +537,7 @@ int main(int argc, char **argv)
 		log_info("event=server_fallback socket=%s reason=\"%s\"", sock,
 			 sent ? "no answer" : "not reachable");
 	}
-	status = run_plugin(input, len);
+	status = run_plugin(input, len, NULL);
 	free(input);
 	return status;
 }

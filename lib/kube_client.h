@@ -14,7 +14,8 @@
  * Concurrency: all calls may be made from several threads on one client
  * (plain requests serialise on one kept-alive connection; each watch uses
  * its own). Counters in kube_client_stats are atomic. A token_file is read
- * once at kube_client_new(). */
+ * at kube_client_new(), again at most every 60 seconds (KUBE_TOKEN_REFRESH_S),
+ * and at once when the server answers 401 (the request is then retried). */
 #ifndef TWILL_KUBE_CLIENT_H
 #define TWILL_KUBE_CLIENT_H
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,55 @@ void kube_config_free(struct kube_config *cfg)
 	}
 	free(cfg->namespace);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* The struct's string fields, for dup and equal. */
+static const size_t kc_fields[] = {
+	offsetof(struct kube_config, server),
+	offsetof(struct kube_config, ca_file),
+	offsetof(struct kube_config, ca_data),
+	offsetof(struct kube_config, token),
+	offsetof(struct kube_config, token_file),
+	offsetof(struct kube_config, client_cert_file),
+	offsetof(struct kube_config, client_cert_data),
+	offsetof(struct kube_config, client_key_file),
+	offsetof(struct kube_config, client_key_data),
+	offsetof(struct kube_config, namespace),
+};
+
+_Static_assert(sizeof(kc_fields) / sizeof(kc_fields[0]) * sizeof(char *) ==
+		       sizeof(struct kube_config),
+	       "a field of struct kube_config is missing from kc_fields");
+
+#define KC_FIELD(cfg, off) (*(char **)((char *)(cfg) + (off)))
+
+int kube_config_dup(const struct kube_config *src, struct kube_config *dst)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	for (i = 0; i < sizeof(kc_fields) / sizeof(kc_fields[0]); i++) {
+		const char *v = KC_FIELD(src, kc_fields[i]);
+
+		if (v && !(KC_FIELD(dst, kc_fields[i]) = strdup(v))) {
+			kube_config_free(dst);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+bool kube_config_equal(const struct kube_config *a, const struct kube_config *b)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kc_fields) / sizeof(kc_fields[0]); i++) {
+		const char *x = KC_FIELD(a, kc_fields[i]), *y = KC_FIELD(b, kc_fields[i]);
+
+		if ((x == NULL) != (y == NULL) || (x && strcmp(x, y) != 0))
+			return false;
+	}
+	return true;
 }
 
 static int kc_b64_value(char ch)

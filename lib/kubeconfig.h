@@ -26,6 +26,7 @@
 #ifndef TWILL_KUBECONFIG_H
 #define TWILL_KUBECONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define KUBE_CONFIG_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -54,6 +55,10 @@ int kube_config_in_cluster(const char *sa_dir, struct kube_config *out, char *er
 int kube_config_load(const char *path, struct kube_config *out, char *err, size_t errlen);
 int kube_config_load_user(const char *path, struct kube_config *out, char *err, size_t errlen);
 void kube_config_free(struct kube_config *cfg);
+/* Every field of *src copied into *dst: 0 or -ENOMEM (dst zeroed). */
+int kube_config_dup(const struct kube_config *src, struct kube_config *dst);
+/* True when every field is equal (both unset, or the same text). */
+bool kube_config_equal(const struct kube_config *a, const struct kube_config *b);
 
 /* Standard base64 (padding optional, whitespace ignored) into a malloc'd,
  * NUL-terminated buffer. 0, -EINVAL or -ENOMEM. Exposed for tests. */
