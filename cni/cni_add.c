@@ -2,14 +2,18 @@
  *
  * Order (each step recorded so the rollback undoes exactly what exists):
  *   1. open CNI_NETNS (fails before anything is allocated);
- *   2. IPAM ADD through the delegated plugin;
- *   3. veth pair, the peer created directly inside the pod netns;
+ *   2. IPAM ADD handed to the delegated plugin (or twill-ipam's server,
+ *      ipam_exec.h), and while it works:
+ *   3. veth pair, the peer created directly inside the pod netns (nothing
+ *      in it needs the addresses); then the IPAM answer is waited for;
  *   4. host side: proxy_arp/forwarding sysctls, up;
  *   5. pod side: addresses as /32 (/128), up, default route via the fixed
  *      gateway (169.254.1.1 onlink; the host veth's link-local for IPv6);
  *   6. host routes <ip>/32 dev twX scope link proto 81;
- *   7. Pod annotations when a kubeconfig is configured (the API client is
- *      prepared on a thread started before step 2, see pod_annotate.h).
+ *   7. Pod annotations when a kubeconfig is configured: through twill-ipam's
+ *      node-local server when ipam names one (the request is sent before
+ *      step 5 and its answer waited for after step 6), else with an API
+ *      client prepared on a thread started before step 2 (pod_annotate.h).
  * On failure: annotations cleared, host veth deleted (which takes the peer
  * and every route through it), then IPAM DEL. The result reports what was
  * configured (/32 addresses), not what the IPAM plugin proposed (/24), so a
@@ -29,6 +33,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "netns.h"
+#include "plugin_config.h"
 #include "pod_annotate.h"
 
 static const uint8_t host_mac[6] = { 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
@@ -39,6 +44,8 @@ struct add_state {
 	struct cni_result ipam;
 	bool ipam_done, veth_done, annotated;
 	struct cni_pod_annotator *annotator; /* NULL when not annotating */
+	/* the annotation's values, alive until its wait */
+	char pod_ip[IP_ADDR_STRLEN], pod_ips[CNI_RESULT_MAX_IPS * IP_ADDR_STRLEN];
 	int host_ifindex, pod_ifindex;
 	int pod_result_index;      /* the pod interface's index in the result */
 	uint8_t pod_mac[6];
@@ -175,29 +182,30 @@ static int host_routes(const struct cni_plugin *p, struct add_state *s, struct c
 	return 0;
 }
 
-static int annotate(const struct cni_plugin *p, struct add_state *s, struct cni_error *err)
+/* Step 7 started: the patch is sent (to the server) while steps 5 and 6
+ * run, and waited for by cni_pod_annotate_wait(). */
+static void annotate_start(const struct cni_plugin *p, struct add_state *s)
 {
-	char first[IP_ADDR_STRLEN] = "", all[CNI_RESULT_MAX_IPS * IP_ADDR_STRLEN] = "";
 	size_t i;
-	int ret;
 
 	if (!s->annotator)
-		return 0;
+		return;
 	for (i = 0; i < s->ipam.n_ips; i++) {
 		char text[IP_ADDR_STRLEN];
 
 		ip_format(&s->ipam.ips[i].address.addr, text, sizeof(text));
 		if (i == 0)
-			snprintf(first, sizeof(first), "%s", text);
+			snprintf(s->pod_ip, sizeof(s->pod_ip), "%s", text);
 		if (i)
-			strncat(all, ",", sizeof(all) - strlen(all) - 1);
-		strncat(all, text, sizeof(all) - strlen(all) - 1);
+			strncat(s->pod_ips, ",", sizeof(s->pod_ips) - strlen(s->pod_ips) - 1);
+		strncat(s->pod_ips, text, sizeof(s->pod_ips) - strlen(s->pod_ips) - 1);
 	}
-	ret = cni_pod_annotate_set(s->annotator, p->env.k8s.pod_namespace, p->env.k8s.pod_name,
-				   first, all, p->env.container_id, err);
-	if (ret == 0)
-		s->annotated = true;
-	return ret;
+	/* A patch that fails may still have been applied (a timeout, a server
+	 * that died after the write): the rollback clears in any case, and
+	 * clearing keys that are not there changes nothing. */
+	s->annotated = true;
+	cni_pod_annotate_set_start(s->annotator, p->env.k8s.pod_namespace, p->env.k8s.pod_name,
+				   s->pod_ip, s->pod_ips, p->env.container_id);
 }
 
 static void rollback(const struct cni_plugin *p, struct add_state *s)
@@ -222,15 +230,42 @@ static void rollback(const struct cni_plugin *p, struct add_state *s)
 	}
 }
 
+/* Step 3: the veth pair, host side looked up. 0 or the CNI code. */
+static int make_veth(const struct cni_plugin *p, struct add_state *s, struct cni_error *err)
+{
+	struct netlink_link link;
+	int ret;
+
+	s->mtu = choose_mtu(p, s->host);
+	/* A host veth with our name but no pod behind it is left from an
+	 * earlier sandbox of the same pod whose netns vanished mid-ADD. */
+	if (netlink_link_get(s->host, p->host_veth, &link) == 0) {
+		log_warn("event=stale_veth_deleted veth=%s", p->host_veth);
+		netlink_link_delete(s->host, p->host_veth);
+	}
+	ret = netlink_veth_create(s->host, p->host_veth, host_mac, p->env.ifname, s->netns_fd,
+				  s->mtu);
+	if (ret < 0)
+		return cni_error_set(err, ret == -EEXIST ? CNI_ERR_TRY_AGAIN : CNI_ERR_IO,
+				     "veth %s/%s: %s", p->host_veth, p->env.ifname, strerror(-ret));
+	s->veth_done = true;
+	if ((ret = netlink_link_get(s->host, p->host_veth, &link)) < 0)
+		return cni_error_set(err, CNI_ERR_IO, "veth %s: %s", p->host_veth, strerror(-ret));
+	s->host_ifindex = link.ifindex;
+	return 0;
+}
+
 int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *err)
 {
 	struct add_state s;
 	struct cni_result out;
+	struct cni_ipam_call *ipam_call;
+	struct cni_error veth_err;
 	struct netlink_link link;
-	char mac[18];
+	char mac[18], server[IPAM_SOCKET_PATH_MAX + 1];
 	bool v4 = false, v6 = false;
 	size_t i;
-	int ret;
+	int ret, veth_ret;
 
 	memset(&s, 0, sizeof(s));
 	s.netns_fd = -1;
@@ -262,11 +297,23 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 	/* Started before the IPAM plugin so that preparing the API client
 	 * overlaps it; joined by annotate(). */
 	if (p->cfg.kubeconfig && p->env.k8s.pod_namespace && p->env.k8s.pod_name &&
-	    (ret = cni_pod_annotator_start(p->cfg.kubeconfig, &s.annotator, err)))
+	    (ret = cni_pod_annotator_start(p->cfg.kubeconfig,
+					   cni_ipam_server_socket(p, server, sizeof(server))
+						   ? server : NULL,
+					   &s.annotator, err)))
 		goto out;
-	if ((ret = cni_ipam_exec(p, CNI_CMD_ADD, &s.ipam, err)))
+	if ((ret = cni_ipam_start(p, CNI_CMD_ADD, &ipam_call, err)))
+		goto out;
+	cni_error_clear(&veth_err);
+	veth_ret = make_veth(p, &s, &veth_err);
+	ret = cni_ipam_finish(ipam_call, &s.ipam, err);
+	if (ret)
 		goto out;
 	s.ipam_done = true;
+	if (veth_ret) {
+		ret = cni_error_set_details(err, veth_err.code, veth_err.details, "%s", veth_err.msg);
+		goto out;
+	}
 	if (s.ipam.n_ips == 0) {
 		ret = cni_error_set(err, CNI_ERR_INTERNAL, "ipam plugin %s returned no IP address",
 				    p->cfg.ipam_type);
@@ -276,25 +323,6 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 		v4 |= s.ipam.ips[i].address.addr.family == AF_INET;
 		v6 |= s.ipam.ips[i].address.addr.family == AF_INET6;
 	}
-	s.mtu = choose_mtu(p, s.host);
-	/* A host veth with our name but no pod behind it is left from an
-	 * earlier sandbox of the same pod whose netns vanished mid-ADD. */
-	if (netlink_link_get(s.host, p->host_veth, &link) == 0) {
-		log_warn("event=stale_veth_deleted veth=%s", p->host_veth);
-		netlink_link_delete(s.host, p->host_veth);
-	}
-	ret = netlink_veth_create(s.host, p->host_veth, host_mac, p->env.ifname, s.netns_fd, s.mtu);
-	if (ret < 0) {
-		ret = cni_error_set(err, ret == -EEXIST ? CNI_ERR_TRY_AGAIN : CNI_ERR_IO,
-				    "veth %s/%s: %s", p->host_veth, p->env.ifname, strerror(-ret));
-		goto out;
-	}
-	s.veth_done = true;
-	if ((ret = netlink_link_get(s.host, p->host_veth, &link)) < 0) {
-		ret = cni_error_set(err, CNI_ERR_IO, "veth %s: %s", p->host_veth, strerror(-ret));
-		goto out;
-	}
-	s.host_ifindex = link.ifindex;
 	if ((ret = host_sysctls(p->host_veth, v4, v6, err)))
 		goto out;
 	if ((ret = netlink_link_set_up(s.host, s.host_ifindex)) < 0) {
@@ -309,12 +337,13 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 		ret = cni_error_set(err, CNI_ERR_INTERNAL, "result: too many interfaces");
 		goto out;
 	}
+	annotate_start(p, &s);
 	if ((ret = pod_side(p, &s, &out, err)))
 		goto out;
 	netlink_mac_format(s.pod_mac, out.interfaces[s.pod_result_index].mac);
 	if ((ret = host_routes(p, &s, err)))
 		goto out;
-	if ((ret = annotate(p, &s, err)))
+	if (s.annotator && (ret = cni_pod_annotate_wait(s.annotator, err)))
 		goto out;
 	if (!out.dns || json_object_object_length(out.dns) == 0) {
 		json_object_put(out.dns);

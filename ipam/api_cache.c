@@ -60,8 +60,8 @@ int ipam_api_cache_client(struct ipam_api_cache *cache, const struct kube_config
 
 	*out = NULL;
 	file_ids(cfg, ids);
-	if (cache->client && cache->connect_ms == connect_ms && cache->total_ms == total_ms &&
-	    kube_config_equal(&cache->cfg, cfg) && same_files(cache->files, ids)) {
+	if (cache->client && kube_config_equal(&cache->cfg, cfg) && same_files(cache->files, ids)) {
+		kube_client_set_timeouts(cache->client, connect_ms, total_ms);
 		cache->reused++;
 		*out = cache->client;
 		return 0;
@@ -76,8 +76,6 @@ int ipam_api_cache_client(struct ipam_api_cache *cache, const struct kube_config
 		ipam_api_cache_clear(cache);
 		return rc;
 	}
-	cache->connect_ms = connect_ms;
-	cache->total_ms = total_ms;
 	memcpy(cache->files, ids, sizeof(ids));
 	cache->built++;
 	*out = cache->client;

@@ -1,12 +1,13 @@
 /* api_cache: the IPAM server worker's Kubernetes client, kept from one
  * request to the next.
  *
- * Contract: ipam_api_cache_client() returns a client for cfg and the given
- * timeouts. It is the client of the previous call when cfg equals (every
- * field, kube_config_equal) the config that client was built from, the
- * timeouts are the same, and none of the files it names (CA, token, client
+ * Contract: ipam_api_cache_client() returns a client for cfg with the given
+ * timeouts. It is the client of the previous call (its timeouts set to
+ * these) when cfg equals (every field, kube_config_equal) the config that
+ * client was built from and none of the files it names (CA, token, client
  * certificate and key) changed since -- same device, inode, size and mtime,
  * or still missing; otherwise the old client is freed and a new one built.
+ * (The server's two operations use different timeouts on one client.)
  * The kept client's kept-alive connection then carries the next request, so
  * a worker does one TCP and TLS handshake per connection instead of one per
  * CNI request; a rotated token or certificate is picked up by the first
@@ -37,7 +38,6 @@ struct ipam_api_file_id {
 struct ipam_api_cache {
 	struct kube_client *client; /* NULL: empty */
 	struct kube_config cfg;
-	long connect_ms, total_ms;
 	struct ipam_api_file_id files[IPAM_API_CACHE_FILES];
 	unsigned long built, reused; /* counters, for logs and tests */
 };

@@ -12,6 +12,7 @@ static const char *const forwarded_names[] = {
 	"KUBECONFIG",
 	"KUBERNETES_SERVICE_HOST",
 	"KUBERNETES_SERVICE_PORT",
+	"TWILL_SERVER_OP", /* server_annotate.h */
 };
 
 bool ipam_server_forwarded(const char *entry)

@@ -19,8 +19,13 @@
  *
  * Forwarded variables: every CNI_* (the invocation) and KUBECONFIG,
  * KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT (where the kubeconfig
- * loader looks when the config names no kubeconfig). Nothing else: the
- * request must not change how the server's child runs otherwise.
+ * loader looks when the config names no kubeconfig), and TWILL_SERVER_OP,
+ * which selects the operation: unset, the IPAM plugin; "pod-annotations",
+ * twill-cni's Pod annotation patch (server_annotate.h), whose "network
+ * configuration" is that request's JSON. Nothing else: the request must
+ * not change how the server's worker runs otherwise. A server older than
+ * TWILL_SERVER_OP refuses such a request (not forwarded), and the client
+ * does the work itself.
  *
  * Contract: encode returns 0 with a malloc'd buffer, or -ENOMEM / -E2BIG
  * (environment or config over the limits). decode works in place: the

@@ -45,6 +45,7 @@
 #include "plugin_config.h"
 #include "plugin_result.h"
 #include "server.h"
+#include "server_annotate.h"
 #include "server_client.h"
 #include "snapshot.h"
 
@@ -395,12 +396,29 @@ out:
 
 /* A worker's API client, kept between the requests it serves. */
 static struct ipam_api_cache worker_api;
+/* --log-level, for the operations without a network config of their own */
+static enum log_level serve_log_level = LOG_LEVEL_INFO;
 
 static int serve_request(const char *config, size_t len, void *arg)
 {
+	const char *op = getenv(IPAM_SERVER_OP_VAR);
+
 	(void)arg;
 	log_init("ipam");
 	log_set_level(LOG_LEVEL_WARN);
+	if (op && strcmp(op, IPAM_SERVER_OP_ANNOTATE) == 0) {
+		log_init("ipam-server");
+		log_set_level(serve_log_level);
+		return ipam_server_annotate(config, len, &worker_api);
+	}
+	if (op) {
+		struct cni_error err;
+
+		cni_error_clear(&err);
+		cni_error_set(&err, CNI_ERR_INVALID_ENV, IPAM_SERVER_OP_VAR ": unknown operation %s",
+			      op);
+		return fail(&err, NULL);
+	}
 	return run_plugin(config, len, &worker_api);
 }
 
@@ -465,6 +483,7 @@ static int serve_main(int argc, char **argv)
 		}
 	}
 	log_set_level(level);
+	serve_log_level = level;
 	/* The point of the server: libcurl loaded and initialised once, here. */
 	if (curl_dl_get(&curl) < 0) {
 		log_error("event=start_failed reason=\"libcurl: %s\"", curl_dl_error());

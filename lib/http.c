@@ -24,6 +24,8 @@
 #include "curl_dl.h"
 
 #define HTTP_MAX_ERROR_BODY (1u << 20)
+#define HTTP_CONNECT_TIMEOUT_MS 10000L
+#define HTTP_TIMEOUT_MS 30000L
 
 struct http_client {
 	const struct curl_dl *cu;
@@ -170,8 +172,9 @@ int http_client_new(const struct http_options *opts, struct http_client **out)
 			goto out;
 		}
 	}
-	c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
-	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+	c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
+							     : HTTP_CONNECT_TIMEOUT_MS;
+	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : HTTP_TIMEOUT_MS;
 	c->handle = c->cu->easy_init();
 	if (!c->handle)
 		goto out;
@@ -181,6 +184,14 @@ int http_client_new(const struct http_options *opts, struct http_client **out)
 out:
 	http_client_free(c);
 	return rc;
+}
+
+void http_client_set_timeouts(struct http_client *client, long connect_ms, long total_ms)
+{
+	pthread_mutex_lock(&client->lock);
+	client->connect_timeout_ms = connect_ms > 0 ? connect_ms : HTTP_CONNECT_TIMEOUT_MS;
+	client->timeout_ms = total_ms > 0 ? total_ms : HTTP_TIMEOUT_MS;
+	pthread_mutex_unlock(&client->lock);
 }
 
 int http_client_set_token(struct http_client *client, const char *token)

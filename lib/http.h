@@ -68,6 +68,9 @@ void http_client_free(struct http_client *client);
  * afterwards; safe while other threads use the client. 0, -EINVAL or
  * -ENOMEM (the previous token stays). */
 int http_client_set_token(struct http_client *client, const char *token);
+/* Connect and total timeouts (as in http_options, 0: the defaults) for the
+ * http_request() calls that start afterwards. */
+void http_client_set_timeouts(struct http_client *client, long connect_ms, long total_ms);
 
 /* method: "GET", "POST", "PUT", "PATCH", "DELETE". body may be NULL.
  * content_type applies to the body (default application/json). The response

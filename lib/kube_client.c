@@ -199,6 +199,11 @@ void kube_client_free(struct kube_client *client)
 	free(client);
 }
 
+void kube_client_set_timeouts(struct kube_client *c, long connect_ms, long total_ms)
+{
+	http_client_set_timeouts(c->http, connect_ms, total_ms);
+}
+
 int kube_client_new_timeouts(const struct kube_config *cfg, long connect_ms, long total_ms,
 			     struct kube_client **out)
 {

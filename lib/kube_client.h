@@ -70,6 +70,9 @@ int kube_client_new(const struct kube_config *cfg, struct kube_client **out);
 int kube_client_new_timeouts(const struct kube_config *cfg, long connect_ms, long total_ms,
 			     struct kube_client **out);
 void kube_client_free(struct kube_client *client);
+/* New connect/total timeouts for the requests that start afterwards (as at
+ * kube_client_new_timeouts; the kept connection stays). */
+void kube_client_set_timeouts(struct kube_client *client, long connect_ms, long total_ms);
 /* The kubeconfig's namespace ("default" when it named none). */
 const char *kube_client_namespace(const struct kube_client *client);
 void kube_client_stats(const struct kube_client *client, struct kube_client_stats *out);

@@ -17,6 +17,8 @@ static void test_forwarded(void **state)
 	assert_true(ipam_server_forwarded("KUBECONFIG=/x"));
 	assert_true(ipam_server_forwarded("KUBERNETES_SERVICE_HOST=10.0.0.1"));
 	assert_true(ipam_server_forwarded("KUBERNETES_SERVICE_PORT"));
+	assert_true(ipam_server_forwarded("TWILL_SERVER_OP=pod-annotations"));
+	assert_false(ipam_server_forwarded("TWILL_SERVER=x"));
 	assert_false(ipam_server_forwarded("CNI_=x"));
 	assert_false(ipam_server_forwarded("CNI=x"));
 	assert_false(ipam_server_forwarded("KUBECONFIGX=/x"));
