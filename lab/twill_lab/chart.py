@@ -132,17 +132,27 @@ def script_paths():
 
 
 def image_bin(lab):
-    """The lab's stand-in for the image's /usr/local/bin."""
+    """The lab's stand-in for the image's /usr/local/bin. Called for every container
+    started, while other containers run from it: a link is only ever replaced atomically
+    (a new link renamed over it), never removed and re-made, or a process exec'ing it in
+    between would fail with ENOENT (it did: a node's felix now and then never started)."""
     d = lab.path("image", "usr", "local", "bin")
     os.makedirs(d, exist_ok=True)
     links = dict({n: os.path.join(build_dir(), sub, n) for n, sub in IMAGE_BINARIES.items()},
                  **{"twill-node": ENTRYPOINT})
     for name, target in links.items():
         p = os.path.join(d, name)
-        if os.path.lexists(p):
-            os.unlink(p)
-        if os.path.exists(target):
-            os.symlink(target, p)
+        if not os.path.exists(target):
+            if os.path.lexists(p):
+                os.unlink(p)
+            continue
+        if os.path.islink(p) and os.readlink(p) == target:
+            continue
+        tmp = "%s.new.%d" % (p, os.getpid())
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(target, tmp)
+        os.replace(tmp, p)
     return d
 
 

@@ -52,6 +52,44 @@ needs_lab = pytest.mark.skipif(
 
 # ---------------------------------------------------------------- helpers (no root)
 
+def test_image_bin_links_never_vanish(tmp_path):
+    """image_bin() runs for every container started while others exec from it: its links
+    must exist at every moment (they were once removed and re-made, and a node's felix
+    exec now and then failed with ENOENT in between)."""
+    import threading
+
+    class FakeLab:
+        def path(self, *parts):
+            return os.path.join(str(tmp_path), *parts)
+
+    lab = FakeLab()
+    d = chart.image_bin(lab)
+    link = os.path.join(d, "twill-node")
+    assert os.readlink(link) == chart.ENTRYPOINT
+    stop, missing = threading.Event(), []
+
+    def watch():
+        while not stop.is_set():
+            if not os.path.lexists(link):
+                missing.append(1)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        for _ in range(2000):
+            chart.image_bin(lab)
+    finally:
+        stop.set()
+        t.join()
+    assert not missing, "twill-node link missing %d times" % len(missing)
+    # a link pointing elsewhere is replaced (atomically) by the right one
+    os.unlink(link)
+    os.symlink("/nonexistent", link)
+    chart.image_bin(lab)
+    assert os.readlink(link) == chart.ENTRYPOINT
+    assert sorted(n for n in os.listdir(d) if ".new." in n) == []
+
+
 def test_expand_follows_kubernetes_rules():
     env = {"A": "x", "B": "$(A)"}
     assert chart.expand("--a=$(A)", env) == "--a=x"
