@@ -12,19 +12,16 @@ annotation request and never answers (error 11 and a full rollback).
 
 import json
 import os
-import shutil
-import socket
-import tempfile
-import threading
 import time
 
 import pytest
 
 from tests.e2e.cni_runtime import CniError, CniRuntime
-from tests.e2e.test_cni import (PREFIX, TWILL_CNI, ApiForwarder, leak_check,  # noqa: F401
-                                node, pods, rt_for)
+from tests.e2e.test_cni import (TWILL_CNI, api_in_node, leak_check, node,  # noqa: F401
+                                pods, rt_for)
 from tests.e2e.test_ipam_plugin import items, plugin, pools  # noqa: F401 (fixture)
-from tests.ipamserver import IpamServer
+from tests.e2e.test_ipam_server import api, work  # noqa: F401 (fixtures)
+from tests.ipamserver import FakeIpamServer, IpamServer
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root for network namespaces"),
@@ -33,31 +30,6 @@ pytestmark = [
 
 NODE = "cnisrv-node"
 TWILL_KEYS = ("twill.dev/podIP", "twill.dev/podIPs", "twill.dev/containerID")
-
-
-@pytest.fixture(scope="module")
-def api(apiserver):
-    apiserver.apply_crds()
-    yield apiserver
-
-
-@pytest.fixture
-def work():
-    """Short paths: the socket must fit sun_path."""
-    d = tempfile.mkdtemp(prefix="twcs-")
-    try:
-        yield d
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
-
-
-@pytest.fixture
-def api_node(api, node):
-    fwd = ApiForwarder(node, api.url)
-    try:
-        yield node
-    finally:
-        fwd.close()
 
 
 @pytest.fixture
@@ -83,12 +55,18 @@ def execs(work):
 
 
 @pytest.fixture
+def api_node(api, api_in_node, node):  # noqa: F811
+    """The node namespace, with the API server (CRDs applied) reachable in it."""
+    return node
+
+
+@pytest.fixture
 def runtime(bin_dir, api_node):
     return CniRuntime([bin_dir], wrap=["ip", "netns", "exec", api_node.name])
 
 
 @pytest.fixture
-def server(work, api_node):
+def server(work, api_node):  # noqa: F811
     s = IpamServer(plugin(), os.path.join(work, "ipam.sock"), os.path.join(work, "server.log"),
                    prefix=["nsenter", "--net=" + api_node.path])
     try:
@@ -184,56 +162,6 @@ def test_nobody_listening_means_exec_and_direct_patch(api, pools, work, runtime,
         delete_pod(api, "srv-b")
 
 
-class FakeServer:
-    """Answers every connection with answer(request bytes) -> reply bytes, or None to close
-    without a word; records the requests."""
-
-    def __init__(self, path, answer):
-        self.ls = socket.socket(socket.AF_UNIX)
-        self.ls.bind(path)
-        self.ls.listen(16)
-        self.answer = answer
-        self.got = []
-        self.t = threading.Thread(target=self.serve, daemon=True)
-        self.t.start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.ls.accept()
-            except OSError:
-                return
-            data = b""
-            while True:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            self.got.append(data)
-            reply = self.answer(data)
-            if reply:
-                conn.sendall(reply)
-            conn.close()
-
-    def close(self):
-        try:
-            self.ls.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.ls.close()
-        self.t.join(10)
-
-    def requests(self):
-        """(env names, env dict, body) of each request."""
-        out = []
-        for req in self.got:
-            assert req.startswith(b"TWIPAM1\n"), req[:40]
-            env_block, _, body = req[8:].partition(b"\0\0")
-            env = dict(e.decode().split("=", 1) for e in env_block.split(b"\0") if e)
-            out.append((sorted(env), env, body))
-        return out
-
-
 def is_annotation(req):
     return b"TWILL_SERVER_OP=pod-annotations" in req
 
@@ -246,7 +174,7 @@ def test_refusing_server_falls_back(api, pools, work, runtime, api_node, pods): 
     pod = pods()
     c = conf(api, work, "cnisrv-c")
     rt = rt_for(pod, "srv-c")
-    fake = FakeServer(c["ipam"]["socket"], lambda req: b"\0refused\n")
+    fake = FakeIpamServer(c["ipam"]["socket"], lambda req: b"\0refused\n")
     try:
         result = runtime.add(c, rt)
         ip = result["ips"][0]["address"].split("/")[0]
@@ -278,7 +206,7 @@ def test_annotation_taken_without_answer_is_try_again(api, pools, work, runtime,
     make_pod(api, "srv-d")
     pod = pods()
     c = conf(api, work, "cnisrv-d")
-    fake = FakeServer(c["ipam"]["socket"],
+    fake = FakeIpamServer(c["ipam"]["socket"],
                       lambda req: None if is_annotation(req) else b"\0refused\n")
     try:
         with pytest.raises(CniError) as e:
@@ -346,7 +274,7 @@ def test_server_without_the_kubeconfig_means_direct_patch(api, pools, work, runt
     c = conf(api, work, "cnisrv-g")
     rt = rt_for(pod, "srv-g")
     seven = b'{"code":7,"msg":"kubernetes.kubeconfig: /x: No such file or directory"}\n\x001\n'
-    fake = FakeServer(c["ipam"]["socket"],
+    fake = FakeIpamServer(c["ipam"]["socket"],
                       lambda req: seven if is_annotation(req) else b"\0refused\n")
     try:
         result = runtime.add(c, rt)

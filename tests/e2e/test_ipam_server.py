@@ -16,14 +16,13 @@ import signal
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import uuid
 
 import pytest
 
 from test_ipam_plugin import API, items, plugin, pools  # noqa: F401 (fixture)
-from tests.ipamserver import IpamServer
+from tests.ipamserver import FakeIpamServer, IpamServer
 
 NODE = "srv-node"
 
@@ -166,42 +165,17 @@ def test_nobody_listening_means_direct(api, pools, work):  # noqa: F811
     assert held(api, "srvnet.direct1") == []
 
 
-def fake_server(path, reply):
-    """A server that reads one request and answers `reply` (bytes) then closes."""
-    ls = socket.socket(socket.AF_UNIX)
-    ls.bind(path)
-    ls.listen(4)
-    got = []
-
-    def serve():
-        conn, _ = ls.accept()
-        data = b""
-        while True:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        got.append(data)
-        conn.sendall(reply)
-        conn.close()
-        ls.close()
-
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    return t, got
-
-
 def test_refused_request_falls_back(api, pools, work):  # noqa: F811
     pools("srv-refused", "10.73.0.0/24", 28)
     conf = netconf(api, work, ipv4_pools=["srv-refused"])
-    t, got = fake_server(conf["ipam"]["socket"], b"\0refused\n")
+    fake = FakeIpamServer(conf["ipam"]["socket"], lambda req: b"\0refused\n")
     rc, out, err = run("ADD", conf, "refused1", env_extra={"SECRET_THING": "x",
                                                           "KUBECONFIG": "/nonexistent"})
-    t.join(10)
+    fake.close()
     assert rc == 0, (out, err)
     assert "event=add handle=srvnet.refused1" in err
     # the request carried the CNI_* variables and KUBECONFIG, nothing else
-    req = got[0]
+    req = fake.got[0]
     assert req.startswith(b"TWIPAM1\n")
     env_block, _, config = req[8:].partition(b"\0\0")
     names = sorted(e.split(b"=")[0].decode() for e in env_block.split(b"\0"))
@@ -215,17 +189,17 @@ def test_refused_request_falls_back(api, pools, work):  # noqa: F811
 def test_no_answer_is_try_again_for_add_and_direct_for_del(api, pools, work):  # noqa: F811
     pools("srv-dead", "10.74.0.0/24", 28)
     conf = netconf(api, work, ipv4_pools=["srv-dead"])
-    t, _ = fake_server(conf["ipam"]["socket"], b'{"half": ')
+    fake = FakeIpamServer(conf["ipam"]["socket"], lambda req: b'{"half": ')
     rc, out, err = run("ADD", conf, "dead1")
-    t.join(10)
+    fake.close()
     assert rc == 1 and out["code"] == 11, (out, err)
     assert conf["ipam"]["socket"] in out["msg"] and "try again" in out["msg"], out
     assert out["cniVersion"] == "1.0.0"
     os.unlink(conf["ipam"]["socket"])
     assert run("ADD", conf, "dead1")[0] == 0  # directly: nobody listens now
-    t, _ = fake_server(conf["ipam"]["socket"], b"")
+    fake = FakeIpamServer(conf["ipam"]["socket"], lambda req: None)
     rc, out, err = run("DEL", conf, "dead1")
-    t.join(10)
+    fake.close()
     assert rc == 0, (out, err)
     assert "event=del handle=srvnet.dead1 released=1" in err  # done directly
     assert held(api, "srvnet.dead1") == []

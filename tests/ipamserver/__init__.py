@@ -1,10 +1,13 @@
 """One `twill-ipam serve` process for tests and benches (the node-local IPAM server,
 docs/ipam.md): started with its log in a file, ready once its socket exists, its workers
-listed from /proc, stopped with SIGTERM (SIGKILL after `timeout`)."""
+listed from /proc, stopped with SIGTERM (SIGKILL after `timeout`). FakeIpamServer stands in
+for one where a test needs an answer no real server gives."""
 
 import os
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 
@@ -44,3 +47,54 @@ class IpamServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class FakeIpamServer:
+    """A stand-in for the server on a Unix socket: reads each request to EOF, records it
+    (.got) and answers answer(request bytes) -> reply bytes, or None to close without a
+    word. close() stops it (the socket file stays; unlink it to make room)."""
+
+    def __init__(self, path, answer):
+        self.ls = socket.socket(socket.AF_UNIX)
+        self.ls.bind(path)
+        self.ls.listen(16)
+        self.answer = answer
+        self.got = []
+        self.t = threading.Thread(target=self.serve, daemon=True)
+        self.t.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.ls.accept()
+            except OSError:
+                return
+            data = b""
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            self.got.append(data)
+            reply = self.answer(data)
+            if reply:
+                conn.sendall(reply)
+            conn.close()
+
+    def close(self):
+        try:
+            self.ls.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.ls.close()
+        self.t.join(10)
+
+    def requests(self):
+        """(env names, env dict, body) of each request."""
+        out = []
+        for req in self.got:
+            assert req.startswith(b"TWIPAM1\n"), req[:40]
+            env_block, _, body = req[8:].partition(b"\0\0")
+            env = dict(e.decode().split("=", 1) for e in env_block.split(b"\0") if e)
+            out.append((sorted(env), env, body))
+        return out
