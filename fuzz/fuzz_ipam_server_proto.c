@@ -1,6 +1,8 @@
 /* libFuzzer target: arbitrary bytes as a request the IPAM server reads from
  * its socket, as a reply the plugin reads back, and as the config the
- * plugin scans for ipam.socket. Never a crash, leak or out-of-bounds read.
+ * plugin scans for ipam.socket, and as the body of an annotation reply
+ * twill-cni reads (server_annotate.h: a failure is always a CNI error with a
+ * positive code and a message). Never a crash, leak or out-of-bounds read.
  * A decoded request holds only forwarded "K=V" entries and its config lies
  * inside the input; re-encoding it decodes to the same request. */
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "plugin_config.h"
+#include "server_annotate.h"
 #include "server_proto.h"
 
 static void check_request(const char *buf, size_t size, const struct ipam_server_request *req)
@@ -40,8 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ipam_server_request req;
 	char *buf = malloc(size + 1), path[IPAM_SOCKET_PATH_MAX + 1];
+	struct cni_error err;
 	size_t body;
-	int status;
+	int status, code;
 
 	if (!buf)
 		return 0;
@@ -55,6 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (ipam_plugin_socket_path(buf, size, path, sizeof(path)) == 0 &&
 	    (path[0] != '/' || strlen(path) > IPAM_SOCKET_PATH_MAX))
+		__builtin_trap();
+	cni_error_clear(&err);
+	memcpy(buf, data, size);
+	code = ipam_server_annotate_reply(1, buf, &err);
+	if (code <= 0 || code != err.code || !err.msg[0])
 		__builtin_trap();
 	free(buf);
 	return 0;
