@@ -295,7 +295,7 @@ int cni_cmd_add(struct cni_plugin *p, json_object **result, struct cni_error *er
 		goto out;
 	}
 	/* Started before the IPAM plugin so that preparing the API client
-	 * overlaps it; joined by annotate(). */
+	 * overlaps it; joined by the annotation (pod_annotate.h). */
 	if (p->cfg.kubeconfig && p->env.k8s.pod_namespace && p->env.k8s.pod_name &&
 	    (ret = cni_pod_annotator_start(p->cfg.kubeconfig,
 					   cni_ipam_server_socket(p, server, sizeof(server))
