@@ -286,3 +286,42 @@ def test_server_without_the_kubeconfig_means_direct_patch(api, pools, work, runt
     finally:
         fake.close()
         delete_pod(api, "srv-g")
+
+
+def test_cut_api_connection_is_reopened(api, pools, work, runtime, api_node, server,  # noqa: F811,E501
+                                        pods):
+    """After an ADD the serving workers keep their API connections open; cut them (an API
+    server restart, a load balancer's idle timeout): the next ADD and DEL still work, on
+    fresh connections."""
+    pools("cnisrv-h", "10.81.7.0/24", 28)
+    names = ["srv-h0", "srv-h1"]
+    for n in names:
+        make_pod(api, n)
+    ps = [pods() for _ in names]
+    c = conf(api, work, "cnisrv-h")
+    port = api.url.rsplit(":", 1)[1]
+    try:
+        runtime.add(c, rt_for(ps[0], names[0]))
+        # the workers kept their connections (the relay's end is the local port)
+        kept = api_node.run("ss", "-H", "-t", "state", "established", "dport", "=",
+                            ":" + port).stdout.strip()
+        assert kept, "no worker kept an API connection after the ADD"
+        cut = api_node.run("ss", "-K", "-t", "state", "established", "dport", "=", ":" + port,
+                           check=False)
+        if cut.returncode != 0:
+            pytest.skip("ss -K cannot destroy sockets here (needs CONFIG_INET_DIAG_DESTROY): "
+                        + cut.stderr.strip())
+        left = api_node.run("ss", "-H", "-t", "state", "established", "dport", "=",
+                            ":" + port).stdout.strip()
+        assert left == "", "connections to the API survived ss -K: " + left
+        result = runtime.add(c, rt_for(ps[1], names[1]))
+        assert annotations(api, names[1])["twill.dev/podIP"] == \
+            result["ips"][0]["address"].split("/")[0]
+        for p, n in zip(ps, names):
+            runtime.delete(c, rt_for(p, n))
+        assert execs(work) == []
+        for p, n in zip(ps, names):
+            assert_nothing_left(api, api_node, p, "c-" + n)
+    finally:
+        for n in names:
+            delete_pod(api, n)
