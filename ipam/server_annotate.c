@@ -151,12 +151,14 @@ int ipam_server_annotate_reply(int status, const char *body, struct cni_error *e
 	obj = body && *body ? json_tokener_parse(body) : NULL;
 	if (obj && json_object_object_get_ex(obj, "code", &code) &&
 	    json_object_is_type(code, json_type_int) && json_object_get_int(code) > 0) {
-		json_object_object_get_ex(obj, "msg", &msg);
+		const char *text = NULL;
+
+		if (json_object_object_get_ex(obj, "msg", &msg))
+			text = json_object_get_string(msg);
 		json_object_object_get_ex(obj, "details", &details);
 		ret = cni_error_set_details(err, json_object_get_int(code),
 					    details ? json_object_get_string(details) : NULL, "%s",
-					    msg ? json_object_get_string(msg)
-						: "kubernetes: error without msg");
+					    text && *text ? text : "kubernetes: error without msg");
 	} else {
 		ret = cni_error_set(err, CNI_ERR_INTERNAL,
 				    "kubernetes: the IPAM server's annotation request failed "

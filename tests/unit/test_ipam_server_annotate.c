@@ -116,6 +116,10 @@ static void test_reply(void **state)
 	assert_non_null(strstr(err.msg, "without an error object"));
 	cni_error_clear(&err);
 	assert_int_equal(ipam_server_annotate_reply(1, "{\"code\":0}", &err), CNI_ERR_INTERNAL);
+	/* an empty msg (found by fuzz_ipam_server_proto) still gives a message */
+	cni_error_clear(&err);
+	assert_int_equal(ipam_server_annotate_reply(1, "{\"code\":54,\"msg\":\"\"}", &err), 54);
+	assert_string_equal(err.msg, "kubernetes: error without msg");
 }
 
 static const struct CMUnitTest tests[] = {
